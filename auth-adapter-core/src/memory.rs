@@ -1,0 +1,369 @@
+//! [`MemoryAdapter`]: a complete backend in process memory, for tests, examples and
+//! single-process apps that do not need persistence.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::adapter::Adapter;
+use crate::error::{AdapterError, Entity, Result};
+use crate::model::{
+    AccountUpdate, AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser, ExpiredCount,
+    NewUser, SessionUpdate, UserUpdate, VerificationToken,
+};
+use crate::validate;
+
+type AccountKey = (String, String);
+
+#[derive(Debug, Default)]
+struct State {
+    users: HashMap<String, AdapterUser>,
+    user_by_email: HashMap<String, String>,
+    accounts: HashMap<AccountKey, AdapterAccount>,
+    sessions: HashMap<String, AdapterSession>,
+    tokens: HashMap<AccountKey, VerificationToken>,
+    authenticators: HashMap<String, AdapterAuthenticator>,
+}
+
+impl State {
+    fn require_user(&self, id: &str) -> Result<()> {
+        if self.users.contains_key(id) {
+            Ok(())
+        } else {
+            Err(AdapterError::not_found(Entity::User))
+        }
+    }
+}
+
+/// A backend that keeps everything in memory, behind one lock, with the same semantics as
+/// the database backends (unique keys, cascades, single-use tokens). Every call is atomic.
+///
+/// ```
+/// # tokio_test_shim::block_on(async {
+/// use auth_adapter_core::{Adapter, MemoryAdapter, NewUser};
+/// let adapter = MemoryAdapter::new();
+/// let user = adapter.create_user(NewUser::with_email("ada@example.com")).await?;
+/// assert_eq!(adapter.get_user(&user.id).await?, Some(user));
+/// # Ok::<(), auth_adapter_core::AdapterError>(())
+/// # }).unwrap();
+/// # mod tokio_test_shim {
+/// #     pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #         tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+/// #     }
+/// # }
+/// ```
+#[derive(Debug, Default)]
+pub struct MemoryAdapter {
+    state: Mutex<State>,
+}
+
+impl MemoryAdapter {
+    /// An empty store.
+    pub fn new() -> Self {
+        MemoryAdapter::default()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while the lock was held cannot leave a half-applied write: every method
+        // checks everything before it changes anything.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn account_key(provider: &str, provider_account_id: &str) -> AccountKey {
+    (provider.to_owned(), provider_account_id.to_owned())
+}
+
+#[async_trait]
+impl Adapter for MemoryAdapter {
+    async fn create_user(&self, user: NewUser) -> Result<AdapterUser> {
+        validate::new_user(&user)?;
+        let mut state = self.state();
+        if let Some(email) = &user.email
+            && state.user_by_email.contains_key(email)
+        {
+            return Err(AdapterError::conflict(
+                Entity::User,
+                "email is already taken",
+            ));
+        }
+        let created = AdapterUser {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: user.name,
+            email: user.email,
+            email_verified: user.email_verified,
+            image: user.image,
+        };
+        if let Some(email) = &created.email {
+            state
+                .user_by_email
+                .insert(email.clone(), created.id.clone());
+        }
+        state.users.insert(created.id.clone(), created.clone());
+        Ok(created)
+    }
+
+    async fn get_user(&self, id: &str) -> Result<Option<AdapterUser>> {
+        Ok(self.state().users.get(id).cloned())
+    }
+
+    async fn get_user_by_email(&self, email: &str) -> Result<Option<AdapterUser>> {
+        let state = self.state();
+        Ok(state
+            .user_by_email
+            .get(email)
+            .and_then(|id| state.users.get(id))
+            .cloned())
+    }
+
+    async fn get_user_by_account(
+        &self,
+        provider: &str,
+        provider_account_id: &str,
+    ) -> Result<Option<AdapterUser>> {
+        let state = self.state();
+        Ok(state
+            .accounts
+            .get(&account_key(provider, provider_account_id))
+            .and_then(|a| state.users.get(&a.user_id))
+            .cloned())
+    }
+
+    async fn update_user(&self, update: UserUpdate) -> Result<AdapterUser> {
+        validate::user_update(&update)?;
+        let mut state = self.state();
+        let Some(current) = state.users.get(&update.id).cloned() else {
+            return Err(AdapterError::not_found(Entity::User));
+        };
+        let mut updated = current.clone();
+        update.apply_to(&mut updated);
+        if updated.email != current.email {
+            if let Some(email) = &updated.email
+                && state.user_by_email.contains_key(email)
+            {
+                return Err(AdapterError::conflict(
+                    Entity::User,
+                    "email is already taken",
+                ));
+            }
+            if let Some(old) = &current.email {
+                state.user_by_email.remove(old);
+            }
+            if let Some(email) = &updated.email {
+                state
+                    .user_by_email
+                    .insert(email.clone(), updated.id.clone());
+            }
+        }
+        state.users.insert(updated.id.clone(), updated.clone());
+        Ok(updated)
+    }
+
+    async fn delete_user(&self, id: &str) -> Result<Option<AdapterUser>> {
+        let mut state = self.state();
+        let Some(user) = state.users.remove(id) else {
+            return Ok(None);
+        };
+        if let Some(email) = &user.email {
+            state.user_by_email.remove(email);
+        }
+        state.accounts.retain(|_, a| a.user_id != id);
+        state.sessions.retain(|_, s| s.user_id != id);
+        state.authenticators.retain(|_, a| a.user_id != id);
+        Ok(Some(user))
+    }
+
+    async fn link_account(&self, account: AdapterAccount) -> Result<AdapterAccount> {
+        validate::account(&account)?;
+        let mut state = self.state();
+        state.require_user(&account.user_id)?;
+        let key = account_key(&account.provider, &account.provider_account_id);
+        if state.accounts.contains_key(&key) {
+            return Err(AdapterError::conflict(
+                Entity::Account,
+                "(provider, providerAccountId) is already linked",
+            ));
+        }
+        state.accounts.insert(key, account.clone());
+        Ok(account)
+    }
+
+    async fn unlink_account(
+        &self,
+        provider: &str,
+        provider_account_id: &str,
+    ) -> Result<Option<AdapterAccount>> {
+        Ok(self
+            .state()
+            .accounts
+            .remove(&account_key(provider, provider_account_id)))
+    }
+
+    async fn get_account(
+        &self,
+        provider: &str,
+        provider_account_id: &str,
+    ) -> Result<Option<AdapterAccount>> {
+        Ok(self
+            .state()
+            .accounts
+            .get(&account_key(provider, provider_account_id))
+            .cloned())
+    }
+
+    async fn update_account(&self, update: AccountUpdate) -> Result<AdapterAccount> {
+        validate::account_update(&update)?;
+        let mut state = self.state();
+        let key = account_key(&update.provider, &update.provider_account_id);
+        let Some(account) = state.accounts.get_mut(&key) else {
+            return Err(AdapterError::not_found(Entity::Account));
+        };
+        update.apply_to(account);
+        Ok(account.clone())
+    }
+
+    async fn create_session(&self, session: AdapterSession) -> Result<AdapterSession> {
+        validate::session(&session)?;
+        let mut state = self.state();
+        state.require_user(&session.user_id)?;
+        if state.sessions.contains_key(&session.session_token) {
+            return Err(AdapterError::conflict(
+                Entity::Session,
+                "session token is already in use",
+            ));
+        }
+        state
+            .sessions
+            .insert(session.session_token.clone(), session.clone());
+        Ok(session)
+    }
+
+    async fn get_session_and_user(
+        &self,
+        session_token: &str,
+    ) -> Result<Option<(AdapterSession, AdapterUser)>> {
+        let state = self.state();
+        Ok(state
+            .sessions
+            .get(session_token)
+            .and_then(|s| state.users.get(&s.user_id).map(|u| (s.clone(), u.clone()))))
+    }
+
+    async fn update_session(&self, update: SessionUpdate) -> Result<Option<AdapterSession>> {
+        validate::session_update(&update)?;
+        let mut state = self.state();
+        let Some(session) = state.sessions.get_mut(&update.session_token) else {
+            return Ok(None);
+        };
+        if let Some(expires) = update.expires {
+            session.expires = expires;
+        }
+        Ok(Some(session.clone()))
+    }
+
+    async fn delete_session(&self, session_token: &str) -> Result<Option<AdapterSession>> {
+        Ok(self.state().sessions.remove(session_token))
+    }
+
+    async fn delete_sessions_by_user_id(&self, user_id: &str) -> Result<u64> {
+        let mut state = self.state();
+        let before = state.sessions.len();
+        state.sessions.retain(|_, s| s.user_id != user_id);
+        Ok((before - state.sessions.len()) as u64)
+    }
+
+    async fn create_verification_token(
+        &self,
+        token: VerificationToken,
+    ) -> Result<VerificationToken> {
+        validate::verification_token(&token)?;
+        let mut state = self.state();
+        let key = (token.identifier.clone(), token.token.clone());
+        if state.tokens.contains_key(&key) {
+            return Err(AdapterError::conflict(
+                Entity::VerificationToken,
+                "(identifier, token) already exists",
+            ));
+        }
+        state.tokens.insert(key, token.clone());
+        Ok(token)
+    }
+
+    async fn use_verification_token(
+        &self,
+        identifier: &str,
+        token: &str,
+    ) -> Result<Option<VerificationToken>> {
+        Ok(self
+            .state()
+            .tokens
+            .remove(&(identifier.to_owned(), token.to_owned())))
+    }
+
+    async fn create_authenticator(
+        &self,
+        authenticator: AdapterAuthenticator,
+    ) -> Result<AdapterAuthenticator> {
+        validate::authenticator(&authenticator)?;
+        let mut state = self.state();
+        state.require_user(&authenticator.user_id)?;
+        if state
+            .authenticators
+            .contains_key(&authenticator.credential_id)
+        {
+            return Err(AdapterError::conflict(
+                Entity::Authenticator,
+                "credentialID is already registered",
+            ));
+        }
+        state
+            .authenticators
+            .insert(authenticator.credential_id.clone(), authenticator.clone());
+        Ok(authenticator)
+    }
+
+    async fn get_authenticator(&self, credential_id: &str) -> Result<Option<AdapterAuthenticator>> {
+        Ok(self.state().authenticators.get(credential_id).cloned())
+    }
+
+    async fn list_authenticators_by_user_id(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<AdapterAuthenticator>> {
+        Ok(self
+            .state()
+            .authenticators
+            .values()
+            .filter(|a| a.user_id == user_id)
+            .cloned()
+            .collect())
+    }
+
+    async fn update_authenticator_counter(
+        &self,
+        credential_id: &str,
+        counter: u32,
+    ) -> Result<AdapterAuthenticator> {
+        let mut state = self.state();
+        let Some(authenticator) = state.authenticators.get_mut(credential_id) else {
+            return Err(AdapterError::not_found(Entity::Authenticator));
+        };
+        authenticator.counter = counter;
+        Ok(authenticator.clone())
+    }
+
+    async fn delete_expired(&self, now: DateTime<Utc>) -> Result<ExpiredCount> {
+        let mut state = self.state();
+        let (sessions, tokens) = (state.sessions.len(), state.tokens.len());
+        state.sessions.retain(|_, s| s.expires >= now);
+        state.tokens.retain(|_, t| t.expires >= now);
+        Ok(ExpiredCount {
+            sessions: (sessions - state.sessions.len()) as u64,
+            verification_tokens: (tokens - state.tokens.len()) as u64,
+        })
+    }
+}

@@ -1,0 +1,1 @@
+//! postgres backend for auth-adapter (in progress).

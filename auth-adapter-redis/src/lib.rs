@@ -1,0 +1,1 @@
+//! redis backend for auth-adapter (in progress).
