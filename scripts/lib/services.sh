@@ -1,0 +1,175 @@
+# shellcheck shell=bash
+# Throwaway PostgreSQL and Redis servers for the test suite and the benchmark.
+#
+# Source this file, then call `start_postgres` / `start_redis`. Each one exports the URL the
+# tests read (DATABASE_URL / REDIS_URL) and leaves a server running on a free loopback port,
+# in a temporary directory, stopped and removed by `stop_services` (install it with
+# `trap stop_services EXIT`). When DATABASE_URL / REDIS_URL is already set, that server is
+# used instead and nothing is started. Where the server binaries are missing, they are
+# installed from Debian's packages when running as root with apt-get; otherwise the script
+# stops with the name of the package to install.
+
+AA_SERVICES_DIR=""
+AA_PG_DATA=""
+AA_PG_BINDIR=""
+AA_PG_OWNER=""
+AA_REDIS_PID=""
+
+aa_log() { printf '[services] %s\n' "$*" >&2; }
+aa_die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
+
+aa_tmpdir() {
+    if [ -z "$AA_SERVICES_DIR" ]; then
+        AA_SERVICES_DIR=$(mktemp -d "${TMPDIR:-/tmp}/auth-adapter-services.XXXXXX")
+        chmod 755 "$AA_SERVICES_DIR"
+    fi
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on.
+aa_free_port() {
+    local port i
+    for i in $(seq 1 100); do
+        port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    aa_die "no free TCP port found on 127.0.0.1"
+}
+
+# Installs Debian packages when we can (root + apt-get); otherwise names them and stops.
+aa_install() {
+    local what=$1; shift
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        aa_log "installing $* (for $what) with apt-get"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >&2 || true
+        apt-get install -y -qq --no-install-recommends "$@" >&2 \
+            || aa_die "apt-get could not install $*; install it, or set the URL of a running $what server"
+    else
+        aa_die "$what is not installed: install the Debian package(s) '$*' (e.g. sudo apt-get install $*), or set the URL of a running $what server"
+    fi
+}
+
+aa_find_pg_bindir() {
+    local dir
+    if command -v pg_config >/dev/null 2>&1; then
+        dir=$(pg_config --bindir 2>/dev/null)
+        if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then echo "$dir"; return 0; fi
+    fi
+    dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    if [ -n "$dir" ] && [ -x "$dir/initdb" ]; then echo "$dir"; return 0; fi
+    if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
+        dirname "$(readlink -f "$(command -v initdb)")"; return 0
+    fi
+    return 1
+}
+
+# Runs a PostgreSQL binary as the owner of the data directory (initdb refuses root).
+aa_pg() {
+    if [ -n "$AA_PG_OWNER" ]; then
+        runuser -u "$AA_PG_OWNER" -- "$@"
+    else
+        "$@"
+    fi
+}
+
+start_postgres() {
+    if [ -n "${DATABASE_URL:-}" ]; then
+        aa_log "PostgreSQL: using DATABASE_URL that was given"
+        return 0
+    fi
+    AA_PG_BINDIR=$(aa_find_pg_bindir) || {
+        aa_install PostgreSQL postgresql
+        AA_PG_BINDIR=$(aa_find_pg_bindir) || aa_die "PostgreSQL binaries not found after install"
+    }
+    aa_tmpdir
+    if [ "$(id -u)" = 0 ]; then
+        if id postgres >/dev/null 2>&1; then AA_PG_OWNER=postgres; else AA_PG_OWNER=nobody; fi
+    fi
+    AA_PG_DATA="$AA_SERVICES_DIR/pg"
+    mkdir -p "$AA_PG_DATA"
+    [ -n "$AA_PG_OWNER" ] && chown "$AA_PG_OWNER" "$AA_PG_DATA"
+    aa_pg "$AA_PG_BINDIR/initdb" -D "$AA_PG_DATA/data" -U postgres -A trust -E UTF8 \
+        --no-sync >"$AA_SERVICES_DIR/initdb.log" 2>&1 \
+        || { cat "$AA_SERVICES_DIR/initdb.log" >&2; aa_die "initdb failed"; }
+    local port attempt
+    for attempt in 1 2 3; do
+        port=$(aa_free_port)
+        if aa_pg "$AA_PG_BINDIR/pg_ctl" -D "$AA_PG_DATA/data" -l "$AA_PG_DATA/server.log" -w -t 60 \
+            -o "-p $port -k $AA_PG_DATA -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+            start >/dev/null 2>&1; then
+            export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+            aa_log "PostgreSQL $("$AA_PG_BINDIR/postgres" --version | awk '{print $3}') started on 127.0.0.1:$port (data in $AA_PG_DATA)"
+            return 0
+        fi
+    done
+    cat "$AA_PG_DATA/server.log" >&2 || true
+    aa_die "PostgreSQL did not start"
+}
+
+aa_redis_ping() {
+    local port=$1 reply
+    exec 4<>"/dev/tcp/127.0.0.1/$port" || return 1
+    printf 'PING\r\n' >&4
+    read -r -t 2 reply <&4 || true
+    exec 4>&-
+    [ "${reply%$'\r'}" = "+PONG" ]
+}
+
+start_redis() {
+    if [ -n "${REDIS_URL:-}" ]; then
+        aa_log "Redis: using REDIS_URL that was given"
+        return 0
+    fi
+    command -v redis-server >/dev/null 2>&1 || aa_install Redis redis-server
+    command -v redis-server >/dev/null 2>&1 || aa_die "redis-server not found after install"
+    aa_tmpdir
+    local port attempt i
+    for attempt in 1 2 3; do
+        port=$(aa_free_port)
+        redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+            --dir "$AA_SERVICES_DIR" --logfile "$AA_SERVICES_DIR/redis.log" &
+        AA_REDIS_PID=$!
+        for i in $(seq 1 50); do
+            if aa_redis_ping "$port" 2>/dev/null; then
+                export REDIS_URL="redis://127.0.0.1:$port"
+                aa_log "Redis $(redis-server --version | awk '{print $3}') started on 127.0.0.1:$port"
+                return 0
+            fi
+            kill -0 "$AA_REDIS_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill "$AA_REDIS_PID" 2>/dev/null || true
+        AA_REDIS_PID=""
+    done
+    cat "$AA_SERVICES_DIR/redis.log" >&2 || true
+    aa_die "redis-server did not start"
+}
+
+# Installs the Node packages of interop/ (the real Auth.js adapters) when they are missing
+# or older than the lockfile.
+ensure_interop() {
+    local root=$1
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || aa_install Node.js nodejs npm
+    if [ ! -d "$root/interop/node_modules" ] \
+        || [ "$root/interop/package-lock.json" -nt "$root/interop/node_modules/.package-lock.json" ]; then
+        aa_log "installing interop/ Node packages (npm ci)"
+        (cd "$root/interop" && npm ci --no-audit --no-fund --loglevel=error >&2) \
+            || aa_die "npm ci in interop/ failed"
+    fi
+}
+
+stop_services() {
+    if [ -n "$AA_REDIS_PID" ]; then
+        kill "$AA_REDIS_PID" 2>/dev/null || true
+        wait "$AA_REDIS_PID" 2>/dev/null || true
+    fi
+    if [ -n "$AA_PG_DATA" ] && [ -d "$AA_PG_DATA/data" ]; then
+        aa_pg "$AA_PG_BINDIR/pg_ctl" -D "$AA_PG_DATA/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    if [ -n "$AA_SERVICES_DIR" ]; then
+        rm -rf "$AA_SERVICES_DIR"
+    fi
+}
