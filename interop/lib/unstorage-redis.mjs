@@ -41,9 +41,13 @@ export async function openUnstorageRedis(env) {
     authenticator: (credentialID) => read(`${prefix}authenticator:${credentialID}`),
   };
 
-  function client() {
-    return storage.getMount("").driver.getInstance();
-  }
+  // ioredis reports connection failures as "error" events (printed as "Unhandled error event"
+  // when nobody listens); keep the last one to name the cause when check() fails.
+  const client = storage.getMount("").driver.getInstance();
+  let lastConnectionError;
+  client.on("error", (error) => {
+    lastConnectionError = error;
+  });
 
   return {
     name: "unstorage-redis",
@@ -51,7 +55,12 @@ export async function openUnstorageRedis(env) {
     adapter,
     db,
     async check() {
-      await client().ping();
+      try {
+        await client.ping();
+      } catch (error) {
+        if (lastConnectionError) throw new Error(lastConnectionError.message, { cause: error });
+        throw error;
+      }
     },
     setups: {},
     async close() {
