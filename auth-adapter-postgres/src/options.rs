@@ -1,0 +1,178 @@
+//! [`PostgresOptions`]: where the tables live and how the pool [`connect`] opens is sized.
+//!
+//! [`connect`]: crate::PostgresAdapter::connect
+
+use std::time::Duration;
+
+use auth_adapter_core::{AdapterError, Result};
+
+/// The longest identifier PostgreSQL keeps (`NAMEDATALEN - 1` bytes).
+const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// Options for a [`PostgresAdapter`](crate::PostgresAdapter).
+///
+/// ```
+/// use std::time::Duration;
+/// use auth_adapter_postgres::PostgresOptions;
+///
+/// let options = PostgresOptions::new()
+///     .schema("auth")
+///     .max_connections(20)
+///     .acquire_timeout(Duration::from_secs(5));
+/// assert_eq!(options.get_schema(), "auth");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostgresOptions {
+    schema: String,
+    max_connections: u32,
+    acquire_timeout: Duration,
+}
+
+impl Default for PostgresOptions {
+    fn default() -> Self {
+        PostgresOptions {
+            schema: "public".to_owned(),
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl PostgresOptions {
+    /// The defaults: schema `public`, at most 10 connections, 30 s to get one.
+    pub fn new() -> Self {
+        PostgresOptions::default()
+    }
+
+    /// The PostgreSQL schema (namespace) that holds the tables (default `public`).
+    ///
+    /// It must be a plain identifier: ASCII letters, digits and `_`, not starting with a
+    /// digit, at most 63 bytes. It is used verbatim and quoted in every statement, so it is
+    /// case-sensitive (`Auth` and `auth` are different schemas); a lower-case name means the
+    /// same quoted and unquoted, which is what a Node app's `search_path` needs. The
+    /// adapter's constructors reject anything else with
+    /// [`AdapterError::InvalidInput`] (field `schema`).
+    pub fn schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = schema.into();
+        self
+    }
+
+    /// The most connections [`PostgresAdapter::connect`](crate::PostgresAdapter::connect)
+    /// opens (default 10). Ignored when the adapter is built from an existing pool.
+    pub fn max_connections(mut self, max: u32) -> Self {
+        self.max_connections = max;
+        self
+    }
+
+    /// How long [`PostgresAdapter::connect`](crate::PostgresAdapter::connect) and every
+    /// later call wait for a connection, including opening one (default 30 s). Ignored when
+    /// the adapter is built from an existing pool.
+    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = timeout;
+        self
+    }
+
+    /// The schema the tables live in.
+    pub fn get_schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// The pool size `connect` uses.
+    pub fn get_max_connections(&self) -> u32 {
+        self.max_connections
+    }
+
+    /// The acquire timeout `connect` uses.
+    pub fn get_acquire_timeout(&self) -> Duration {
+        self.acquire_timeout
+    }
+
+    /// Checks every option; the adapter's constructors call it.
+    pub(crate) fn validate(&self) -> Result<()> {
+        validate_identifier("schema", &self.schema)?;
+        if self.max_connections == 0 {
+            return Err(AdapterError::invalid(
+                "max_connections",
+                "must be at least 1",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Checks that `name` is a plain SQL identifier that can be put between double quotes
+/// without escaping: ASCII letters, digits and `_`, not starting with a digit, 1 to 63
+/// bytes. The message names the rule, not the value.
+pub(crate) fn validate_identifier(field: &'static str, name: &str) -> Result<()> {
+    let Some(first) = name.bytes().next() else {
+        return Err(AdapterError::invalid(field, "is empty"));
+    };
+    if name.len() > MAX_IDENTIFIER_BYTES {
+        return Err(AdapterError::invalid(
+            field,
+            format!(
+                "is {} bytes long, more than the {MAX_IDENTIFIER_BYTES} PostgreSQL keeps",
+                name.len()
+            ),
+        ));
+    }
+    if first.is_ascii_digit() {
+        return Err(AdapterError::invalid(field, "starts with a digit"));
+    }
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(AdapterError::invalid(
+            field,
+            "may hold only ASCII letters, digits and `_`",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_plain_identifiers() {
+        for ok in [
+            "public",
+            "auth",
+            "_x",
+            "Auth_2",
+            "aa_0123456789abcdef",
+            &"a".repeat(63),
+        ] {
+            assert!(validate_identifier("schema", ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn rejects_everything_that_would_need_escaping() {
+        for bad in [
+            "",
+            "1abc",
+            "a-b",
+            "a b",
+            "a\"b",
+            "a;drop",
+            "é",
+            "a\0",
+            &"a".repeat(64),
+        ] {
+            let err = validate_identifier("schema", bad).unwrap_err();
+            assert!(err.is_invalid_input(), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn options_validate_schema_and_pool_size() {
+        assert!(PostgresOptions::new().validate().is_ok());
+        assert!(PostgresOptions::new().schema("x y").validate().is_err());
+        assert!(
+            PostgresOptions::new()
+                .max_connections(0)
+                .validate()
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,518 @@
+//! The tables, and [`migrate`]: create them, or adopt the ones Auth.js's `schema.sql`
+//! made, in one transaction.
+//!
+//! There is no migrations table. `migrate` reads the catalog (which tables, columns,
+//! constraints and indexes exist in the schema) and does only what is missing, so it is
+//! idempotent by construction, and a database whose tables were created by Node (or by an
+//! older version of this crate) is brought to the same end state as an empty one. A
+//! version table would be one more table for the Node app to ignore, and it could not be
+//! trusted anyway for tables someone else created.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+
+use auth_adapter_core::{AdapterError, Entity, Result};
+use sqlx::postgres::PgConnection;
+use sqlx::{AssertSqlSafe, PgPool, Row};
+
+use crate::error::map_err;
+
+/// The first key of the advisory lock that serialises `migrate` per schema (`"AUTH"`); the
+/// second is `hashtext(schema)`.
+const LOCK_CLASS: i32 = 0x4155_5448;
+
+/// How many offending values an adoption error lists per kind.
+const MAX_LISTED: i64 = 20;
+
+/// What one [`migrate`](crate::PostgresAdapter::migrate) run changed. Empty when the
+/// schema was already up to date.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MigrationReport {
+    /// Whether the PostgreSQL schema itself had to be created.
+    pub created_schema: bool,
+    /// Tables created, e.g. `["users", "accounts", …]` on an empty schema.
+    pub created_tables: Vec<&'static str>,
+    /// Constraints added (unique keys and foreign keys).
+    pub added_constraints: Vec<&'static str>,
+    /// Indexes created.
+    pub created_indexes: Vec<&'static str>,
+}
+
+impl MigrationReport {
+    /// Whether this run changed nothing.
+    pub fn is_noop(&self) -> bool {
+        !self.created_schema
+            && self.created_tables.is_empty()
+            && self.added_constraints.is_empty()
+            && self.created_indexes.is_empty()
+    }
+}
+
+/// A table, with the DDL that creates it and the columns the adapter needs from it.
+struct Table {
+    name: &'static str,
+    /// `CREATE TABLE {s}.name (…)`; `{s}` is the quoted schema.
+    create: &'static str,
+    columns: &'static [&'static str],
+}
+
+/// The four tables of `@auth/pg-adapter`'s `schema.sql`, exactly as upstream creates them,
+/// then ours: `authenticators` (pg-adapter has no WebAuthn support).
+const TABLES: &[Table] = &[
+    Table {
+        name: "users",
+        create: r#"CREATE TABLE {s}.users
+(
+  id SERIAL,
+  name VARCHAR(255),
+  email VARCHAR(255),
+  "emailVerified" TIMESTAMPTZ,
+  image TEXT,
+
+  PRIMARY KEY (id)
+)"#,
+        columns: &["id", "name", "email", "emailVerified", "image"],
+    },
+    Table {
+        name: "accounts",
+        create: r#"CREATE TABLE {s}.accounts
+(
+  id SERIAL,
+  "userId" INTEGER NOT NULL,
+  type VARCHAR(255) NOT NULL,
+  provider VARCHAR(255) NOT NULL,
+  "providerAccountId" VARCHAR(255) NOT NULL,
+  refresh_token TEXT,
+  access_token TEXT,
+  expires_at BIGINT,
+  id_token TEXT,
+  scope TEXT,
+  session_state TEXT,
+  token_type TEXT,
+
+  PRIMARY KEY (id)
+)"#,
+        columns: &[
+            "id",
+            "userId",
+            "type",
+            "provider",
+            "providerAccountId",
+            "refresh_token",
+            "access_token",
+            "expires_at",
+            "id_token",
+            "scope",
+            "session_state",
+            "token_type",
+        ],
+    },
+    Table {
+        name: "sessions",
+        create: r#"CREATE TABLE {s}.sessions
+(
+  id SERIAL,
+  "userId" INTEGER NOT NULL,
+  expires TIMESTAMPTZ NOT NULL,
+  "sessionToken" VARCHAR(255) NOT NULL,
+
+  PRIMARY KEY (id)
+)"#,
+        columns: &["id", "userId", "expires", "sessionToken"],
+    },
+    Table {
+        name: "verification_token",
+        create: r#"CREATE TABLE {s}.verification_token
+(
+  identifier TEXT NOT NULL,
+  expires TIMESTAMPTZ NOT NULL,
+  token TEXT NOT NULL,
+
+  PRIMARY KEY (identifier, token)
+)"#,
+        columns: &["identifier", "expires", "token"],
+    },
+    Table {
+        name: "authenticators",
+        create: r#"CREATE TABLE {s}.authenticators
+(
+  "credentialID" TEXT NOT NULL,
+  "userId" INTEGER NOT NULL,
+  "providerAccountId" TEXT NOT NULL,
+  "credentialPublicKey" TEXT NOT NULL,
+  counter BIGINT NOT NULL,
+  "credentialDeviceType" TEXT NOT NULL,
+  "credentialBackedUp" BOOLEAN NOT NULL,
+  transports TEXT,
+
+  CONSTRAINT authenticators_pkey PRIMARY KEY ("credentialID"),
+  CONSTRAINT authenticators_counter_check CHECK (counter BETWEEN 0 AND 4294967295)
+)"#,
+        columns: &[
+            "credentialID",
+            "userId",
+            "providerAccountId",
+            "credentialPublicKey",
+            "counter",
+            "credentialDeviceType",
+            "credentialBackedUp",
+            "transports",
+        ],
+    },
+];
+
+/// A constraint `migrate` adds to upstream's tables, with the check that existing rows
+/// satisfy it.
+struct Constraint {
+    name: &'static str,
+    table: &'static str,
+    /// `ALTER TABLE {s}.table ADD CONSTRAINT name …`.
+    add: &'static str,
+    violations: Violations,
+}
+
+/// Which rows would break a constraint.
+#[derive(Clone, Copy)]
+enum Violations {
+    DuplicateEmails,
+    DuplicateAccounts,
+    DuplicateSessionTokens,
+    OrphanAccounts,
+    OrphanSessions,
+    OrphanAuthenticators,
+}
+
+/// Unique keys first: the error lists what the user must fix in a readable order.
+const CONSTRAINTS: &[Constraint] = &[
+    Constraint {
+        name: "users_email_key",
+        table: "users",
+        add: "ALTER TABLE {s}.users ADD CONSTRAINT users_email_key UNIQUE (email)",
+        violations: Violations::DuplicateEmails,
+    },
+    Constraint {
+        name: "accounts_provider_account_key",
+        table: "accounts",
+        add: r#"ALTER TABLE {s}.accounts ADD CONSTRAINT accounts_provider_account_key UNIQUE (provider, "providerAccountId")"#,
+        violations: Violations::DuplicateAccounts,
+    },
+    Constraint {
+        name: "sessions_session_token_key",
+        table: "sessions",
+        add: r#"ALTER TABLE {s}.sessions ADD CONSTRAINT sessions_session_token_key UNIQUE ("sessionToken")"#,
+        violations: Violations::DuplicateSessionTokens,
+    },
+    Constraint {
+        name: "accounts_user_id_fkey",
+        table: "accounts",
+        add: r#"ALTER TABLE {s}.accounts ADD CONSTRAINT accounts_user_id_fkey FOREIGN KEY ("userId") REFERENCES {s}.users (id) ON DELETE CASCADE"#,
+        violations: Violations::OrphanAccounts,
+    },
+    Constraint {
+        name: "sessions_user_id_fkey",
+        table: "sessions",
+        add: r#"ALTER TABLE {s}.sessions ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY ("userId") REFERENCES {s}.users (id) ON DELETE CASCADE"#,
+        violations: Violations::OrphanSessions,
+    },
+    Constraint {
+        name: "authenticators_user_id_fkey",
+        table: "authenticators",
+        add: r#"ALTER TABLE {s}.authenticators ADD CONSTRAINT authenticators_user_id_fkey FOREIGN KEY ("userId") REFERENCES {s}.users (id) ON DELETE CASCADE"#,
+        violations: Violations::OrphanAuthenticators,
+    },
+];
+
+/// The indexes behind `"userId"` lookups (delete_sessions_by_user_id, the cascades,
+/// list_authenticators_by_user_id).
+const INDEXES: &[(&str, &str)] = &[
+    (
+        "accounts_user_id_idx",
+        r#"CREATE INDEX IF NOT EXISTS accounts_user_id_idx ON {s}.accounts ("userId")"#,
+    ),
+    (
+        "sessions_user_id_idx",
+        r#"CREATE INDEX IF NOT EXISTS sessions_user_id_idx ON {s}.sessions ("userId")"#,
+    ),
+    (
+        "authenticators_user_id_idx",
+        r#"CREATE INDEX IF NOT EXISTS authenticators_user_id_idx ON {s}.authenticators ("userId")"#,
+    ),
+];
+
+/// `template` with `{s}` replaced by the quoted schema. `schema` is a validated identifier
+/// (ASCII letters, digits, `_`), so the result is safe to run.
+fn ddl(template: &str, schema: &str) -> AssertSqlSafe<String> {
+    AssertSqlSafe(template.replace("{s}", &format!("\"{schema}\"")))
+}
+
+async fn run_ddl(conn: &mut PgConnection, template: &str, schema: &str) -> Result<()> {
+    sqlx::raw_sql(ddl(template, schema))
+        .execute(conn)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
+async fn names(
+    conn: &mut PgConnection,
+    query: &'static str,
+    schema: &str,
+) -> Result<HashSet<String>> {
+    let rows = sqlx::query(query)
+        .bind(schema)
+        .fetch_all(conn)
+        .await
+        .map_err(map_err)?;
+    rows.iter()
+        .map(|row| row.try_get::<String, _>(0).map_err(map_err))
+        .collect()
+}
+
+/// Runs the migration on `pool` for `schema` (a validated identifier). See the crate docs.
+pub(crate) async fn migrate(pool: &PgPool, schema: &str) -> Result<MigrationReport> {
+    let mut tx = pool.begin().await.map_err(map_err)?;
+    let report = migrate_in(&mut tx, schema).await;
+    match report {
+        Ok(report) => {
+            tx.commit().await.map_err(map_err)?;
+            Ok(report)
+        }
+        Err(err) => {
+            // Nothing of this run stays; a rollback failure only means the connection is
+            // gone, and the server rolls back then too.
+            let _ = tx.rollback().await;
+            Err(err)
+        }
+    }
+}
+
+async fn migrate_in(conn: &mut PgConnection, schema: &str) -> Result<MigrationReport> {
+    let mut report = MigrationReport::default();
+
+    // Concurrent migrators of one schema run one after the other.
+    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+        .bind(LOCK_CLASS)
+        .bind(schema)
+        .execute(&mut *conn)
+        .await
+        .map_err(map_err)?;
+
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+            .bind(schema)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(map_err)?;
+    if !exists {
+        run_ddl(conn, "CREATE SCHEMA {s}", schema).await?;
+        report.created_schema = true;
+    }
+
+    let tables = names(
+        conn,
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')",
+        schema,
+    )
+    .await?;
+    for table in TABLES {
+        if !tables.contains(table.name) {
+            run_ddl(conn, table.create, schema).await?;
+            report.created_tables.push(table.name);
+        }
+    }
+    check_columns(conn, schema).await?;
+
+    let constraints = names(
+        conn,
+        "SELECT c.conname::text FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
+         WHERE n.nspname = $1",
+        schema,
+    )
+    .await?;
+    let missing: Vec<&Constraint> = CONSTRAINTS
+        .iter()
+        .filter(|c| !constraints.contains(c.name))
+        .collect();
+    if !missing.is_empty() {
+        // No writer (Node's included) may add an offending row between the check and the
+        // constraint; readers carry on.
+        run_ddl(
+            conn,
+            "LOCK TABLE {s}.users, {s}.accounts, {s}.sessions, {s}.authenticators IN SHARE ROW EXCLUSIVE MODE",
+            schema,
+        )
+        .await?;
+        let mut problems = Vec::new();
+        for constraint in &missing {
+            if let Some(problem) = find_violations(conn, schema, constraint.violations).await? {
+                problems.push(problem);
+            }
+        }
+        if let Some(first) = problems.first() {
+            let entity = first.entity;
+            let mut message = format!(
+                "cannot adopt the tables in schema \"{schema}\": existing rows violate the constraints migrate adds, so nothing was changed."
+            );
+            for problem in &problems {
+                let _ = write!(message, " {}.", problem.text);
+            }
+            message.push_str(" Merge or delete these rows, then run migrate again.");
+            return Err(AdapterError::conflict(entity, message));
+        }
+        for constraint in missing {
+            debug_assert!(TABLES.iter().any(|t| t.name == constraint.table));
+            run_ddl(conn, constraint.add, schema).await?;
+            report.added_constraints.push(constraint.name);
+        }
+    }
+
+    let indexes = names(
+        conn,
+        "SELECT indexname::text FROM pg_indexes WHERE schemaname = $1",
+        schema,
+    )
+    .await?;
+    for (name, create) in INDEXES {
+        if !indexes.contains(*name) {
+            run_ddl(conn, create, schema).await?;
+            report.created_indexes.push(name);
+        }
+    }
+    Ok(report)
+}
+
+/// Fails when a table of ours exists with a different shape (someone else's `users`).
+async fn check_columns(conn: &mut PgConnection, schema: &str) -> Result<()> {
+    let rows = sqlx::query(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = $1",
+    )
+    .bind(schema)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(map_err)?;
+    let mut present = HashSet::new();
+    for row in &rows {
+        let table: String = row.try_get(0).map_err(map_err)?;
+        let column: String = row.try_get(1).map_err(map_err)?;
+        present.insert((table, column));
+    }
+    for table in TABLES {
+        for column in table.columns {
+            if !present.contains(&(table.name.to_owned(), (*column).to_owned())) {
+                return Err(AdapterError::Unsupported(format!(
+                    "table \"{schema}\".{} has no column \"{column}\": it is not the @auth/pg-adapter layout",
+                    table.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rows that break one constraint, described by value (emails, provider account ids) or
+/// by row id (sessions: their tokens are secrets).
+struct Problem {
+    entity: Entity,
+    text: String,
+}
+
+fn listed(items: &[String], total: i64) -> String {
+    let mut text = items.join(", ");
+    if total > items.len() as i64 {
+        let _ = write!(text, " and {} more", total - items.len() as i64);
+    }
+    text
+}
+
+async fn find_violations(
+    conn: &mut PgConnection,
+    schema: &str,
+    kind: Violations,
+) -> Result<Option<Problem>> {
+    // Every query returns (description, total number of offending groups).
+    let (entity, template, what) = match kind {
+        Violations::DuplicateEmails => (
+            Entity::User,
+            r#"SELECT format('%s (users %s)', to_json(email)::text, string_agg(id::text, ', ' ORDER BY id)), count(*) OVER ()
+               FROM {s}.users WHERE email IS NOT NULL GROUP BY email HAVING count(*) > 1 ORDER BY email LIMIT $1"#,
+            "emails held by more than one user",
+        ),
+        Violations::DuplicateAccounts => (
+            Entity::Account,
+            r#"SELECT format('(provider %s, providerAccountId %s) (accounts %s)', to_json(provider)::text, to_json("providerAccountId")::text, string_agg(id::text, ', ' ORDER BY id)), count(*) OVER ()
+               FROM {s}.accounts GROUP BY provider, "providerAccountId" HAVING count(*) > 1 ORDER BY provider, "providerAccountId" LIMIT $1"#,
+            "accounts linked more than once",
+        ),
+        Violations::DuplicateSessionTokens => (
+            Entity::Session,
+            r#"SELECT format('sessions %s', string_agg(id::text, ', ' ORDER BY id)), count(*) OVER ()
+               FROM {s}.sessions GROUP BY "sessionToken" HAVING count(*) > 1 ORDER BY min(id) LIMIT $1"#,
+            "sessions sharing a session token (listed by row id)",
+        ),
+        Violations::OrphanAccounts => (
+            Entity::Account,
+            r#"SELECT format('account %s (provider %s, providerAccountId %s, userId %s)', a.id, to_json(a.provider)::text, to_json(a."providerAccountId")::text, a."userId"), count(*) OVER ()
+               FROM {s}.accounts a WHERE NOT EXISTS (SELECT 1 FROM {s}.users u WHERE u.id = a."userId") ORDER BY a.id LIMIT $1"#,
+            "accounts whose user does not exist",
+        ),
+        Violations::OrphanSessions => (
+            Entity::Session,
+            r#"SELECT format('session %s (userId %s)', se.id, se."userId"), count(*) OVER ()
+               FROM {s}.sessions se WHERE NOT EXISTS (SELECT 1 FROM {s}.users u WHERE u.id = se."userId") ORDER BY se.id LIMIT $1"#,
+            "sessions whose user does not exist (listed by row id)",
+        ),
+        Violations::OrphanAuthenticators => (
+            Entity::Authenticator,
+            r#"SELECT format('authenticator %s (userId %s)', to_json(au."credentialID")::text, au."userId"), count(*) OVER ()
+               FROM {s}.authenticators au WHERE NOT EXISTS (SELECT 1 FROM {s}.users u WHERE u.id = au."userId") ORDER BY au."credentialID" LIMIT $1"#,
+            "authenticators whose user does not exist",
+        ),
+    };
+    let rows = sqlx::query(ddl(template, schema))
+        .persistent(false)
+        .bind(MAX_LISTED)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(map_err)?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let total: i64 = first.try_get(1).map_err(map_err)?;
+    let items = rows
+        .iter()
+        .map(|row| row.try_get::<String, _>(0).map_err(map_err))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(Problem {
+        entity,
+        text: format!("{what}: {}", listed(&items, total)),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ddl_quotes_the_schema_everywhere() {
+        let AssertSqlSafe(text) = ddl(CONSTRAINTS[3].add, "aa_x");
+        assert_eq!(text.matches("\"aa_x\".").count(), 2, "{text}");
+        assert!(!text.contains("{s}"));
+    }
+
+    #[test]
+    fn every_constraint_is_on_a_known_table() {
+        for c in CONSTRAINTS {
+            assert!(TABLES.iter().any(|t| t.name == c.table), "{}", c.name);
+            assert!(c.add.contains(c.name));
+        }
+    }
+
+    #[test]
+    fn lists_are_capped() {
+        let items = vec!["a".to_owned(), "b".to_owned()];
+        assert_eq!(listed(&items, 2), "a, b");
+        assert_eq!(listed(&items, 5), "a, b and 3 more");
+    }
+}

@@ -1,0 +1,180 @@
+//! Every statement the adapter runs, built once per adapter with the schema name in it.
+//!
+//! The schema is the only text that is not a literal here, and it has passed
+//! [`validate_identifier`](crate::options::validate_identifier) (ASCII letters, digits and
+//! `_`), so putting it between double quotes cannot change a statement's meaning: that is
+//! the audit behind every [`AssertSqlSafe`] in this crate. Values always travel as bind
+//! parameters, and sqlx prepares and caches each statement per connection.
+
+use std::sync::Arc;
+
+use sqlx::AssertSqlSafe;
+
+/// The user columns, in the order [`rows::user`](crate::rows::user) reads them.
+const USER_COLUMNS: &str = r#"id, name, email, "emailVerified", image"#;
+/// The account columns, in the order [`rows::account`](crate::rows::account) reads them.
+const ACCOUNT_COLUMNS: &str = r#""userId", type, provider, "providerAccountId", refresh_token, access_token, expires_at, token_type, scope, id_token, session_state"#;
+/// The session columns, in the order [`rows::session`](crate::rows::session) reads them.
+const SESSION_COLUMNS: &str = r#""sessionToken", "userId", expires"#;
+/// The verification token columns.
+const TOKEN_COLUMNS: &str = "identifier, token, expires";
+/// The authenticator columns.
+const AUTHENTICATOR_COLUMNS: &str = r#""credentialID", "userId", "providerAccountId", "credentialPublicKey", counter, "credentialDeviceType", "credentialBackedUp", transports"#;
+
+/// A statement text that has been audited (see the module docs).
+#[derive(Debug, Clone)]
+pub(crate) struct Sql(Arc<str>);
+
+impl Sql {
+    fn new(text: String) -> Self {
+        Sql(Arc::from(text))
+    }
+
+    /// The text, ready for `sqlx::query` (a cheap reference-count increment).
+    pub(crate) fn get(&self) -> AssertSqlSafe<Arc<str>> {
+        AssertSqlSafe(Arc::clone(&self.0))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn text(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The prepared texts of every adapter method.
+#[derive(Debug)]
+pub(crate) struct Statements {
+    pub(crate) create_user: Sql,
+    pub(crate) get_user: Sql,
+    pub(crate) get_user_by_email: Sql,
+    pub(crate) get_user_by_account: Sql,
+    pub(crate) update_user: Sql,
+    pub(crate) delete_user: Sql,
+    pub(crate) link_account: Sql,
+    pub(crate) unlink_account: Sql,
+    pub(crate) get_account: Sql,
+    pub(crate) update_account: Sql,
+    pub(crate) create_session: Sql,
+    pub(crate) get_session_and_user: Sql,
+    pub(crate) get_session: Sql,
+    pub(crate) update_session: Sql,
+    pub(crate) delete_session: Sql,
+    pub(crate) delete_sessions_by_user_id: Sql,
+    pub(crate) create_verification_token: Sql,
+    pub(crate) use_verification_token: Sql,
+    pub(crate) create_authenticator: Sql,
+    pub(crate) get_authenticator: Sql,
+    pub(crate) list_authenticators_by_user_id: Sql,
+    pub(crate) update_authenticator_counter: Sql,
+    pub(crate) delete_expired: Sql,
+}
+
+impl Statements {
+    /// Builds every statement for the tables in `schema` (a validated identifier).
+    pub(crate) fn new(schema: &str) -> Self {
+        let s = format!("\"{schema}\"");
+        let sql = |text: String| Sql::new(text);
+        Statements {
+            create_user: sql(format!(
+                r#"INSERT INTO {s}.users (name, email, "emailVerified", image) VALUES ($1, $2, $3, $4) RETURNING {USER_COLUMNS}"#
+            )),
+            get_user: sql(format!(
+                "SELECT {USER_COLUMNS} FROM {s}.users WHERE id = $1"
+            )),
+            // LIMIT 1: a database adopted by `migrate` has unique emails; this also keeps an
+            // unmigrated upstream database (duplicates possible) answering like pg-adapter.
+            get_user_by_email: sql(format!(
+                "SELECT {USER_COLUMNS} FROM {s}.users WHERE email = $1 ORDER BY id LIMIT 1"
+            )),
+            get_user_by_account: sql(format!(
+                r#"SELECT u.id, u.name, u.email, u."emailVerified", u.image FROM {s}.users u JOIN {s}.accounts a ON a."userId" = u.id WHERE a.provider = $1 AND a."providerAccountId" = $2 LIMIT 1"#
+            )),
+            // One statement: each `$flag` says whether its column is part of the update.
+            update_user: sql(format!(
+                r#"UPDATE {s}.users SET name = CASE WHEN $2 THEN $3 ELSE name END, email = CASE WHEN $4 THEN $5 ELSE email END, "emailVerified" = CASE WHEN $6 THEN $7 ELSE "emailVerified" END, image = CASE WHEN $8 THEN $9 ELSE image END WHERE id = $1 RETURNING {USER_COLUMNS}"#
+            )),
+            // The foreign keys cascade to accounts, sessions and authenticators in the same
+            // statement, so the whole delete is atomic.
+            delete_user: sql(format!(
+                "DELETE FROM {s}.users WHERE id = $1 RETURNING {USER_COLUMNS}"
+            )),
+            link_account: sql(format!(
+                r#"INSERT INTO {s}.accounts ("userId", type, provider, "providerAccountId", refresh_token, access_token, expires_at, token_type, scope, id_token, session_state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {ACCOUNT_COLUMNS}"#
+            )),
+            unlink_account: sql(format!(
+                r#"DELETE FROM {s}.accounts WHERE provider = $1 AND "providerAccountId" = $2 RETURNING {ACCOUNT_COLUMNS}"#
+            )),
+            get_account: sql(format!(
+                r#"SELECT {ACCOUNT_COLUMNS} FROM {s}.accounts WHERE provider = $1 AND "providerAccountId" = $2 LIMIT 1"#
+            )),
+            update_account: sql(format!(
+                r#"UPDATE {s}.accounts SET refresh_token = CASE WHEN $3 THEN $4 ELSE refresh_token END, access_token = CASE WHEN $5 THEN $6 ELSE access_token END, expires_at = CASE WHEN $7 THEN $8 ELSE expires_at END, token_type = CASE WHEN $9 THEN $10 ELSE token_type END, scope = CASE WHEN $11 THEN $12 ELSE scope END, id_token = CASE WHEN $13 THEN $14 ELSE id_token END, session_state = CASE WHEN $15 THEN $16 ELSE session_state END WHERE provider = $1 AND "providerAccountId" = $2 RETURNING {ACCOUNT_COLUMNS}"#
+            )),
+            create_session: sql(format!(
+                r#"INSERT INTO {s}.sessions ("sessionToken", "userId", expires) VALUES ($1, $2, $3) RETURNING {SESSION_COLUMNS}"#
+            )),
+            // The per-request path: one prepared JOIN, served by the unique index on
+            // "sessionToken" and the users primary key.
+            get_session_and_user: sql(format!(
+                r#"SELECT se."sessionToken", se."userId", se.expires, u.id, u.name, u.email, u."emailVerified", u.image FROM {s}.sessions se JOIN {s}.users u ON u.id = se."userId" WHERE se."sessionToken" = $1 LIMIT 1"#
+            )),
+            get_session: sql(format!(
+                r#"SELECT {SESSION_COLUMNS} FROM {s}.sessions WHERE "sessionToken" = $1 LIMIT 1"#
+            )),
+            update_session: sql(format!(
+                r#"UPDATE {s}.sessions SET expires = $2 WHERE "sessionToken" = $1 RETURNING {SESSION_COLUMNS}"#
+            )),
+            delete_session: sql(format!(
+                r#"DELETE FROM {s}.sessions WHERE "sessionToken" = $1 RETURNING {SESSION_COLUMNS}"#
+            )),
+            delete_sessions_by_user_id: sql(format!(
+                r#"DELETE FROM {s}.sessions WHERE "userId" = $1"#
+            )),
+            create_verification_token: sql(format!(
+                "INSERT INTO {s}.verification_token (identifier, token, expires) VALUES ($1, $2, $3) RETURNING {TOKEN_COLUMNS}"
+            )),
+            // Single use: of concurrent deletes of one row, exactly one returns it.
+            use_verification_token: sql(format!(
+                "DELETE FROM {s}.verification_token WHERE identifier = $1 AND token = $2 RETURNING {TOKEN_COLUMNS}"
+            )),
+            create_authenticator: sql(format!(
+                r#"INSERT INTO {s}.authenticators ("credentialID", "userId", "providerAccountId", "credentialPublicKey", counter, "credentialDeviceType", "credentialBackedUp", transports) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {AUTHENTICATOR_COLUMNS}"#
+            )),
+            get_authenticator: sql(format!(
+                r#"SELECT {AUTHENTICATOR_COLUMNS} FROM {s}.authenticators WHERE "credentialID" = $1"#
+            )),
+            list_authenticators_by_user_id: sql(format!(
+                r#"SELECT {AUTHENTICATOR_COLUMNS} FROM {s}.authenticators WHERE "userId" = $1 ORDER BY "credentialID""#
+            )),
+            update_authenticator_counter: sql(format!(
+                r#"UPDATE {s}.authenticators SET counter = $2 WHERE "credentialID" = $1 RETURNING {AUTHENTICATOR_COLUMNS}"#
+            )),
+            // Both deletes in one statement, so they happen together.
+            delete_expired: sql(format!(
+                "WITH expired_sessions AS (DELETE FROM {s}.sessions WHERE expires < $1 RETURNING 1), expired_tokens AS (DELETE FROM {s}.verification_token WHERE expires < $1 RETURNING 1) SELECT (SELECT count(*) FROM expired_sessions), (SELECT count(*) FROM expired_tokens)"
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_statement_names_the_schema_quoted() {
+        let statements = Statements::new("aa_schema");
+        assert!(
+            statements
+                .get_user
+                .text()
+                .contains(r#"FROM "aa_schema".users"#)
+        );
+        assert!(
+            statements
+                .get_session_and_user
+                .text()
+                .contains(r#"JOIN "aa_schema".users u"#)
+        );
+    }
+}
