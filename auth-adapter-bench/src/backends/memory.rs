@@ -1,0 +1,42 @@
+//! The in-memory reference backend: no raw driver, no JS peer, the floor of the overhead.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use auth_adapter_core::{Adapter, MemoryAdapter};
+
+use super::{RawLookup, Store};
+use crate::BoxError;
+use crate::js::JsTarget;
+use crate::workloads::Dataset;
+
+pub(crate) struct MemoryStore {
+    adapter: Arc<dyn Adapter>,
+}
+
+impl MemoryStore {
+    pub(crate) fn new() -> Self {
+        MemoryStore {
+            adapter: Arc::new(MemoryAdapter::new()),
+        }
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    fn adapter(&self) -> Arc<dyn Adapter> {
+        Arc::clone(&self.adapter)
+    }
+
+    async fn raw_lookups(&self, _data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError> {
+        Ok(Vec::new())
+    }
+
+    fn js(&self) -> Option<JsTarget> {
+        None
+    }
+
+    async fn cleanup(&self) -> Result<(), BoxError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,97 @@
+//! One isolated store per run and backend: the adapter on it, the raw-driver lookups on the
+//! same data, and how the JS adapter reaches it.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use auth_adapter_core::Adapter;
+
+use crate::BoxError;
+use crate::cli::{BackendKind, Options};
+use crate::js::JsTarget;
+use crate::runner::Op;
+use crate::workloads::Dataset;
+
+mod memory;
+mod postgres;
+mod redis;
+mod sqlite;
+
+/// A raw-driver version of `get_session_and_user`, named for the table.
+pub(crate) struct RawLookup {
+    pub(crate) name: &'static str,
+    pub(crate) op: Arc<dyn Op>,
+}
+
+/// A store created for one run (a PostgreSQL schema, a Redis key prefix, a SQLite file),
+/// removed by [`Store::cleanup`].
+#[async_trait]
+pub(crate) trait Store: Send + Sync {
+    /// The auth-adapter backend on this store.
+    fn adapter(&self) -> Arc<dyn Adapter>;
+
+    /// `get_session_and_user` written by hand with the raw driver, reading the same rows.
+    async fn raw_lookups(&self, data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError>;
+
+    /// How `interop/bench.mjs` reaches this store, if an Auth.js adapter shares its layout.
+    fn js(&self) -> Option<JsTarget>;
+
+    /// Removes everything the run created.
+    async fn cleanup(&self) -> Result<(), BoxError>;
+}
+
+/// The environment variable a backend needs, if any.
+pub(crate) fn required_env(kind: BackendKind) -> Option<&'static str> {
+    match kind {
+        BackendKind::Postgres => Some("DATABASE_URL"),
+        BackendKind::Redis => Some("REDIS_URL"),
+        BackendKind::Memory | BackendKind::Sqlite => None,
+    }
+}
+
+/// Reads the URL a backend needs, or says how to provide it.
+pub(crate) fn url(kind: BackendKind) -> Result<Option<String>, BoxError> {
+    let Some(var) = required_env(kind) else {
+        return Ok(None);
+    };
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Ok(Some(v)),
+        _ => {
+            let example = if var == "DATABASE_URL" {
+                "DATABASE_URL=postgres://…"
+            } else {
+                "REDIS_URL=redis://…"
+            };
+            Err(format!(
+                "--backend {} needs {var}: run scripts/bench, or set {example} to a server you own",
+                kind.name()
+            )
+            .into())
+        }
+    }
+}
+
+/// Creates a fresh store for `kind`, named after `run_id`.
+pub(crate) async fn open(
+    kind: BackendKind,
+    options: &Options,
+    run_id: &str,
+) -> Result<Box<dyn Store>, BoxError> {
+    Ok(match kind {
+        BackendKind::Memory => Box::new(memory::MemoryStore::new()),
+        BackendKind::Sqlite => Box::new(sqlite::SqliteStore::open(run_id).await?),
+        BackendKind::Postgres => {
+            let url = url(kind)?.unwrap_or_default();
+            Box::new(postgres::PgStore::open(&url, options.pool_size, run_id).await?)
+        }
+        BackendKind::Redis => {
+            let url = url(kind)?.unwrap_or_default();
+            Box::new(redis::RedisStore::open(&url, run_id).await?)
+        }
+    })
+}
+
+/// A driver error as a message (drivers do not put bound values in their messages).
+pub(crate) fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}

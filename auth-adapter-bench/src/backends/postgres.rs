@@ -1,0 +1,143 @@
+//! PostgreSQL: a schema per run; the raw baseline is one prepared JOIN with sqlx on the same
+//! pool the adapter uses.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use auth_adapter_core::{Adapter, AdapterSession, AdapterUser};
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::{AssertSqlSafe, Row};
+
+use super::{RawLookup, Store, err};
+use crate::BoxError;
+use crate::js::JsTarget;
+use crate::runner::Op;
+use crate::workloads::Dataset;
+
+pub(crate) struct PgStore {
+    url: String,
+    schema: String,
+    pool: PgPool,
+    adapter: Arc<dyn Adapter>,
+}
+
+impl PgStore {
+    pub(crate) async fn open(url: &str, pool_size: u32, run_id: &str) -> Result<Self, BoxError> {
+        // A plain lower-case identifier: the same quoted (Rust) and unquoted (search_path).
+        let schema = format!("aa_bench_{run_id}");
+        let pool = PgPoolOptions::new()
+            .max_connections(pool_size)
+            .connect(url)
+            .await
+            .map_err(|e| format!("cannot connect to DATABASE_URL: {e}"))?;
+        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA \"{schema}\"")))
+            .execute(&pool)
+            .await?;
+        let adapter = match adapter_on(&pool, &schema).await {
+            Ok(a) => a,
+            Err(e) => {
+                let _ = drop_schema(&pool, &schema).await;
+                return Err(e);
+            }
+        };
+        Ok(PgStore {
+            url: url.to_owned(),
+            schema,
+            pool,
+            adapter,
+        })
+    }
+}
+
+/// The PostgresAdapter on `pool` (shared with the raw baseline, so both have the same
+/// connections), with its tables migrated into `schema`.
+async fn adapter_on(pool: &PgPool, schema: &str) -> Result<Arc<dyn Adapter>, BoxError> {
+    let _ = (pool, schema);
+    Err("auth-adapter-postgres is not wired into the benchmark yet".into())
+}
+
+async fn drop_schema(pool: &PgPool, schema: &str) -> Result<(), BoxError> {
+    sqlx::query(AssertSqlSafe(format!(
+        "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
+    )))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn adapter(&self) -> Arc<dyn Adapter> {
+        Arc::clone(&self.adapter)
+    }
+
+    async fn raw_lookups(&self, data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError> {
+        // The adapter's statement, written out by hand: same tables, same JOIN, same columns.
+        let s = format!("\"{}\"", self.schema);
+        let sql: Arc<str> = Arc::from(format!(
+            r#"SELECT se."sessionToken", se."userId", se.expires, u.id, u.name, u.email, u."emailVerified", u.image FROM {s}.sessions se JOIN {s}.users u ON u.id = se."userId" WHERE se."sessionToken" = $1 LIMIT 1"#
+        ));
+        Ok(vec![RawLookup {
+            name: "sqlx prepared JOIN",
+            op: Arc::new(RawJoin {
+                pool: self.pool.clone(),
+                sql,
+                data: Arc::clone(data),
+            }),
+        }])
+    }
+
+    fn js(&self) -> Option<JsTarget> {
+        Some(JsTarget {
+            adapter: "pg",
+            package: "@auth/pg-adapter",
+            env: vec![
+                ("DATABASE_URL", self.url.clone()),
+                ("PG_SCHEMA", self.schema.clone()),
+            ],
+        })
+    }
+
+    async fn cleanup(&self) -> Result<(), BoxError> {
+        drop_schema(&self.pool, &self.schema).await?;
+        self.pool.close().await;
+        Ok(())
+    }
+}
+
+struct RawJoin {
+    pool: PgPool,
+    sql: Arc<str>,
+    data: Arc<Dataset>,
+}
+
+fn decode(row: &PgRow) -> Result<(AdapterSession, AdapterUser), sqlx::Error> {
+    let session = AdapterSession {
+        session_token: row.try_get(0)?,
+        user_id: row.try_get::<i32, _>(1)?.to_string(),
+        expires: row.try_get::<DateTime<Utc>, _>(2)?,
+    };
+    let user = AdapterUser {
+        id: row.try_get::<i32, _>(3)?.to_string(),
+        name: row.try_get(4)?,
+        email: row.try_get(5)?,
+        email_verified: row.try_get(6)?,
+        image: row.try_get(7)?,
+    };
+    Ok((session, user))
+}
+
+#[async_trait]
+impl Op for RawJoin {
+    async fn call(&self, rand: u64) -> Result<(), String> {
+        let row = sqlx::query(AssertSqlSafe(Arc::clone(&self.sql)))
+            .bind(self.data.token(rand))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?
+            .ok_or("raw sqlx: an existing session was not found")?;
+        std::hint::black_box(decode(&row).map_err(err)?);
+        Ok(())
+    }
+}

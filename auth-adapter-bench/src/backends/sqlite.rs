@@ -1,0 +1,133 @@
+//! SQLite: a database file per run; the raw baseline is a cached prepared JOIN with
+//! rusqlite on a deadpool-sqlite pool of as many connections as the adapter has readers.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use auth_adapter_core::{Adapter, AdapterSession, AdapterUser};
+use chrono::DateTime;
+use deadpool_sqlite::rusqlite::{self, OptionalExtension};
+use deadpool_sqlite::{Config, Pool, Runtime};
+
+use super::{RawLookup, Store, err};
+use crate::BoxError;
+use crate::js::JsTarget;
+use crate::runner::Op;
+use crate::workloads::Dataset;
+
+/// The reader connections of the adapter, and of the raw pool.
+const READERS: usize = 4;
+
+pub(crate) struct SqliteStore {
+    dir: PathBuf,
+    path: PathBuf,
+    adapter: Arc<dyn Adapter>,
+}
+
+impl SqliteStore {
+    pub(crate) async fn open(run_id: &str) -> Result<Self, BoxError> {
+        let dir = std::env::temp_dir().join(format!("aa-bench-{run_id}"));
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join("auth.sqlite");
+        let adapter = match adapter_on(&path).await {
+            Ok(a) => a,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(e);
+            }
+        };
+        Ok(SqliteStore { dir, path, adapter })
+    }
+}
+
+/// The SqliteAdapter on a new file at `path`, migrated to the drizzle layout.
+async fn adapter_on(path: &std::path::Path) -> Result<Arc<dyn Adapter>, BoxError> {
+    let _ = path;
+    Err("auth-adapter-sqlite is not wired into the benchmark yet".into())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn adapter(&self) -> Arc<dyn Adapter> {
+        Arc::clone(&self.adapter)
+    }
+
+    async fn raw_lookups(&self, data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError> {
+        let pool = Config::new(&self.path)
+            .builder(Runtime::Tokio1)?
+            .max_size(READERS)
+            .build()?;
+        Ok(vec![RawLookup {
+            name: "rusqlite prepare_cached JOIN",
+            op: Arc::new(RawJoin {
+                pool,
+                data: Arc::clone(data),
+            }),
+        }])
+    }
+
+    fn js(&self) -> Option<JsTarget> {
+        Some(JsTarget {
+            adapter: "drizzle-sqlite",
+            package: "@auth/drizzle-adapter",
+            env: vec![("SQLITE_PATH", self.path.display().to_string())],
+        })
+    }
+
+    async fn cleanup(&self) -> Result<(), BoxError> {
+        std::fs::remove_dir_all(&self.dir)?;
+        Ok(())
+    }
+}
+
+/// The drizzle layout's session JOIN: dates are INTEGER epoch milliseconds.
+const LOOKUP: &str = r#"SELECT s."sessionToken", s."userId", s."expires", u."id", u."name", u."email", u."emailVerified", u."image" FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE s."sessionToken" = ?1"#;
+
+struct RawJoin {
+    pool: Pool,
+    data: Arc<Dataset>,
+}
+
+fn millis(ms: i64) -> rusqlite::Result<chrono::DateTime<chrono::Utc>> {
+    DateTime::from_timestamp_millis(ms).ok_or(rusqlite::Error::IntegralValueOutOfRange(2, ms))
+}
+
+fn lookup(
+    conn: &rusqlite::Connection,
+    token: &str,
+) -> rusqlite::Result<Option<(AdapterSession, AdapterUser)>> {
+    let mut stmt = conn.prepare_cached(LOOKUP)?;
+    stmt.query_row([token], |r| {
+        let session = AdapterSession {
+            session_token: r.get(0)?,
+            user_id: r.get(1)?,
+            expires: millis(r.get(2)?)?,
+        };
+        let user = AdapterUser {
+            id: r.get(3)?,
+            name: r.get(4)?,
+            email: r.get(5)?,
+            email_verified: r.get::<_, Option<i64>>(6)?.map(millis).transpose()?,
+            image: r.get(7)?,
+        };
+        Ok((session, user))
+    })
+    .optional()
+}
+
+#[async_trait]
+impl Op for RawJoin {
+    async fn call(&self, rand: u64) -> Result<(), String> {
+        let conn = self.pool.get().await.map_err(err)?;
+        let token = self.data.token(rand).to_owned();
+        let found = conn
+            .interact(move |c| lookup(c, &token))
+            .await
+            .map_err(err)?
+            .map_err(err)?;
+        let found = found.ok_or("raw rusqlite: an existing session was not found")?;
+        std::hint::black_box(found);
+        Ok(())
+    }
+}

@@ -1,0 +1,233 @@
+//! The run: for each backend and workload, a fresh store, the dataset, then every row
+//! (adapter, raw drivers, JS adapter) at every concurrency.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::BoxError;
+use crate::backends::{self, Store};
+use crate::cli::{BackendKind, Options, Workload};
+use crate::js;
+use crate::report::{self, Kind, Row};
+use crate::runner;
+use crate::workloads::{self, Dataset};
+
+/// What a run ended with: every row, and what went wrong outside the rows.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    pub(crate) rows: Vec<Row>,
+    pub(crate) failures: Vec<String>,
+    pub(crate) notes: Vec<String>,
+}
+
+fn run_id(kind: BackendKind, workload: Workload) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    // Lower-case letters, digits and `_`: valid in a schema name, a key prefix and a path.
+    format!(
+        "{:x}_{}_{}_{}",
+        nanos & 0xffff_ffff_ffff,
+        std::process::id(),
+        &kind.name()[..2],
+        &workload.name()[..4]
+    )
+}
+
+/// Progress goes to stderr, so stdout holds only the table or the JSON rows.
+fn log(_options: &Options, msg: &str) {
+    eprintln!("[bench] {msg}");
+}
+
+/// Runs everything `options` selects. Rows are printed as JSON lines as they complete when
+/// `--json`; the caller prints the table.
+pub(crate) async fn run(options: &Options) -> Outcome {
+    let mut out = Outcome::default();
+    // A selected backend without its server URL fails the run before anything starts.
+    for kind in &options.backends {
+        if let Err(e) = backends::url(*kind) {
+            out.failures.push(e.to_string());
+        }
+    }
+    if !out.failures.is_empty() {
+        return out;
+    }
+    let interop = js::interop_dir();
+    let js_ok = if options.js {
+        match js::unavailable_reason(&interop) {
+            None => true,
+            Some(why) => {
+                out.notes
+                    .push(format!("Auth.js adapter rows skipped: {why}"));
+                false
+            }
+        }
+    } else {
+        false
+    };
+    for kind in options.backends.clone() {
+        for workload in options.workloads.clone() {
+            let id = run_id(kind, workload);
+            log(
+                options,
+                &format!("{} {}: creating the store", kind.name(), workload.name()),
+            );
+            let store = match backends::open(kind, options, &id).await {
+                Ok(s) => s,
+                Err(e) => {
+                    out.failures.push(format!(
+                        "{} {}: could not create the store: {e}",
+                        kind.name(),
+                        workload.name()
+                    ));
+                    continue;
+                }
+            };
+            let result = run_workload(
+                options,
+                kind,
+                workload,
+                store.as_ref(),
+                &id,
+                js_ok,
+                &interop,
+            )
+            .await;
+            if let Err(e) = store.cleanup().await {
+                out.failures.push(format!(
+                    "{} {}: cleaning up the store failed: {e}",
+                    kind.name(),
+                    workload.name()
+                ));
+            }
+            match result {
+                Ok(rows) => out.rows.extend(rows),
+                Err(e) => out
+                    .failures
+                    .push(format!("{} {}: {e}", kind.name(), workload.name())),
+            }
+        }
+    }
+    out
+}
+
+async fn run_workload(
+    options: &Options,
+    kind: BackendKind,
+    workload: Workload,
+    store: &dyn Store,
+    id: &str,
+    js_ok: bool,
+    interop: &Path,
+) -> Result<Vec<Row>, BoxError> {
+    let adapter = store.adapter();
+    let (users, sessions) = workloads::dataset_size(workload, options.users, options.sessions);
+    if users + sessions > 0 {
+        log(
+            options,
+            &format!(
+                "{} {}: creating {users} users and {sessions} sessions",
+                kind.name(),
+                workload.name()
+            ),
+        );
+    }
+    let data: Arc<Dataset> = Arc::new(workloads::seed(&adapter, id, users, sessions).await?);
+    let raws = if workload == Workload::GetSessionAndUser {
+        store.raw_lookups(&data).await?
+    } else {
+        Vec::new()
+    };
+    let js_target = store.js().filter(|_| js_ok && js::supports(workload));
+    let input_file = match &js_target {
+        Some(_) => {
+            let path = std::env::temp_dir().join(format!("aa-bench-{id}.json"));
+            std::fs::write(&path, data.to_js_input())?;
+            Some(TempFile(path))
+        }
+        None => None,
+    };
+
+    // One op for every concurrency, so the unique emails and account ids it generates keep
+    // counting up instead of colliding with the previous row's.
+    let op = workloads::adapter_op(workload, Arc::clone(&adapter), Arc::clone(&data), id);
+    let mut rows = Vec::new();
+    for (i, &concurrency) in options.concurrency.iter().enumerate() {
+        let seed = (i as u64) << 32 | 0x5eed;
+        let mut group = Vec::new();
+        let m = runner::measure(Arc::clone(&op), concurrency, options.duration, seed).await;
+        group.push(Row::new(
+            kind.name(),
+            workload.name(),
+            concurrency,
+            Kind::Adapter,
+            "auth-adapter",
+            &m,
+        ));
+        for raw in &raws {
+            let m = runner::measure(Arc::clone(&raw.op), concurrency, options.duration, seed).await;
+            group.push(Row::new(
+                kind.name(),
+                workload.name(),
+                concurrency,
+                Kind::Raw,
+                raw.name,
+                &m,
+            ));
+        }
+        if let (Some(target), Some(input)) = (&js_target, &input_file) {
+            let m = js::run(
+                interop,
+                target,
+                workload,
+                concurrency,
+                options.duration,
+                &input.0,
+            )
+            .await?;
+            group.push(Row::new(
+                kind.name(),
+                workload.name(),
+                concurrency,
+                Kind::Js,
+                target.package,
+                &m,
+            ));
+        }
+        report::fill_ratios(&mut group);
+        for row in &group {
+            log(
+                options,
+                &format!(
+                    "{} {} c={} {}: {:.0} ops/s, p50 {} µs, p99 {} µs, {} errors{}",
+                    row.backend,
+                    row.workload,
+                    row.concurrency,
+                    row.implementation,
+                    row.ops_per_sec,
+                    row.p50_us,
+                    row.p99_us,
+                    row.errors,
+                    row.adapter_ratio
+                        .map(|r| format!(", adapter ÷ this = {r:.2}"))
+                        .unwrap_or_default()
+                ),
+            );
+            if options.json {
+                println!("{}", report::json_line(row));
+            }
+        }
+        rows.extend(group);
+    }
+    Ok(rows)
+}
+
+/// A file removed when dropped.
+struct TempFile(std::path::PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}

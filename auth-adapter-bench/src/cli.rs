@@ -1,0 +1,344 @@
+//! The command line, parsed by hand (a dozen flags do not need a parser crate).
+
+use std::time::Duration;
+
+use crate::BoxError;
+
+/// The backends the benchmark knows, in the order `--backend all` runs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BackendKind {
+    Memory,
+    Sqlite,
+    Postgres,
+    Redis,
+}
+
+impl BackendKind {
+    pub(crate) const ALL: [BackendKind; 4] = [
+        BackendKind::Memory,
+        BackendKind::Sqlite,
+        BackendKind::Postgres,
+        BackendKind::Redis,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            BackendKind::Memory => "memory",
+            BackendKind::Sqlite => "sqlite",
+            BackendKind::Postgres => "postgres",
+            BackendKind::Redis => "redis",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Vec<BackendKind>> {
+        if s == "all" {
+            return Some(BackendKind::ALL.to_vec());
+        }
+        let mut out = Vec::new();
+        for part in s.split(',') {
+            let kind = BackendKind::ALL
+                .into_iter()
+                .find(|k| k.name() == part.trim())?;
+            if !out.contains(&kind) {
+                out.push(kind);
+            }
+        }
+        Some(out)
+    }
+}
+
+/// The four workloads, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Workload {
+    /// `get_session_and_user` on random existing tokens: the per-request path.
+    GetSessionAndUser,
+    /// A first OAuth sign-in: `create_user` + `link_account` + `create_session`.
+    SignIn,
+    /// `create_session` + `delete_session` (a sign-in and sign-out of a known user).
+    CreateDeleteSession,
+    /// `create_verification_token` + `use_verification_token` (a magic link).
+    VerificationToken,
+}
+
+impl Workload {
+    pub(crate) const ALL: [Workload; 4] = [
+        Workload::GetSessionAndUser,
+        Workload::SignIn,
+        Workload::CreateDeleteSession,
+        Workload::VerificationToken,
+    ];
+
+    /// The name on the command line, in the output and in `interop/bench.mjs`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Workload::GetSessionAndUser => "get_session_and_user",
+            Workload::SignIn => "sign_in",
+            Workload::CreateDeleteSession => "create_delete_session",
+            Workload::VerificationToken => "verification_token",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Vec<Workload>> {
+        if s == "all" {
+            return Some(Workload::ALL.to_vec());
+        }
+        let mut out = Vec::new();
+        for part in s.split(',') {
+            let w = Workload::ALL
+                .into_iter()
+                .find(|w| w.name() == part.trim())?;
+            if !out.contains(&w) {
+                out.push(w);
+            }
+        }
+        Some(out)
+    }
+}
+
+/// Everything the command line sets.
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    pub(crate) backends: Vec<BackendKind>,
+    pub(crate) workloads: Vec<Workload>,
+    pub(crate) concurrency: Vec<usize>,
+    pub(crate) duration: Duration,
+    pub(crate) users: usize,
+    pub(crate) sessions: usize,
+    pub(crate) json: bool,
+    pub(crate) smoke: bool,
+    pub(crate) js: bool,
+    pub(crate) pool_size: u32,
+}
+
+pub(crate) const USAGE: &str = "\
+auth-adapter-bench: every auth-adapter backend against its raw driver and the Auth.js adapters
+
+USAGE: auth-adapter-bench [OPTIONS]    (or scripts/bench [OPTIONS], which starts the servers)
+
+OPTIONS:
+  --backend B          memory|sqlite|postgres|redis|all, or a comma list (default all)
+  --workload W         get_session_and_user|sign_in|create_delete_session|verification_token|all,
+                       or a comma list (default all)
+  --concurrency LIST   comma list of concurrent tasks per row (default 1,16)
+  --duration D         measured time per row: 5s, 500ms, or seconds (default 5s)
+  --users N            users created before the run (default 1000)
+  --sessions N         sessions created before the run (default 10000)
+  --pool-size N        PostgreSQL connections in the pool the adapter and raw sqlx share
+                       (default: the largest --concurrency, which is how interop/bench.mjs
+                       sizes @auth/pg-adapter's pool)
+  --no-js              skip the Auth.js adapters (node interop/bench.mjs)
+  --json               one JSON object per row on stdout instead of the table
+  --smoke              a quick check that everything runs: 200ms per row, 50 users,
+                       200 sessions; fails if any workload errors (asserts nothing about speed)
+  -h, --help           this text
+
+ENVIRONMENT:
+  DATABASE_URL         PostgreSQL server for --backend postgres (a schema is created per run)
+  REDIS_URL            Redis server for --backend redis (a key prefix is used per run)
+";
+
+/// What the command line asks for: a run, or the usage text.
+#[derive(Debug)]
+pub(crate) enum Command {
+    Run(Options),
+    Help,
+}
+
+/// The flag's value: the part after `=`, or else the next argument.
+fn value<'a>(
+    inline: Option<&'a str>,
+    args: &mut dyn Iterator<Item = &'a str>,
+    flag: &str,
+) -> Result<&'a str, BoxError> {
+    match inline {
+        Some(v) => Ok(v),
+        None => args
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value (see --help)").into()),
+    }
+}
+
+fn number(s: &str, flag: &str) -> Result<usize, BoxError> {
+    s.parse::<usize>()
+        .map_err(|_| format!("{flag}: `{s}` is not a whole number").into())
+}
+
+/// `5s`, `500ms`, `2.5s`, `3` (seconds).
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, BoxError> {
+    let bad =
+        || -> BoxError { format!("--duration: `{s}` is not a duration like 5s or 500ms").into() };
+    let (num, unit_ms) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        (s, 1000.0)
+    };
+    let v: f64 = num.trim().parse().map_err(|_| bad())?;
+    if !v.is_finite() || v <= 0.0 {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs_f64(v * unit_ms / 1000.0))
+}
+
+/// Parses the arguments after the program name.
+pub(crate) fn parse<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<Command, BoxError> {
+    let mut backends = None;
+    let mut workloads = None;
+    let mut concurrency = None;
+    let mut duration = None;
+    let mut users = None;
+    let mut sessions = None;
+    let mut pool_size = None;
+    let mut json = false;
+    let mut smoke = false;
+    let mut js = true;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        // Accept `--flag=value` as well as `--flag value`.
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v)),
+            _ => (arg, None),
+        };
+        let val = |args: &mut dyn Iterator<Item = &'a str>| value(inline, args, flag);
+        match flag {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--backend" => {
+                let v = val(&mut args)?;
+                backends = Some(BackendKind::parse(v).ok_or_else(|| {
+                    format!("--backend: `{v}` is not memory, sqlite, postgres, redis or all")
+                })?);
+            }
+            "--workload" => {
+                let v = val(&mut args)?;
+                workloads = Some(Workload::parse(v).ok_or_else(|| {
+                    format!("--workload: `{v}` is not a workload name (see --help)")
+                })?);
+            }
+            "--concurrency" => {
+                let v = val(&mut args)?;
+                let list = v
+                    .split(',')
+                    .map(|p| number(p.trim(), "--concurrency"))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if list.is_empty() || list.contains(&0) {
+                    return Err("--concurrency: every value must be at least 1".into());
+                }
+                concurrency = Some(list);
+            }
+            "--duration" => duration = Some(parse_duration(val(&mut args)?)?),
+            "--users" => users = Some(number(val(&mut args)?, "--users")?),
+            "--sessions" => sessions = Some(number(val(&mut args)?, "--sessions")?),
+            "--pool-size" => {
+                let n = number(val(&mut args)?, "--pool-size")?;
+                let n = u32::try_from(n)
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or("--pool-size: must be between 1 and 2^32-1")?;
+                pool_size = Some(n);
+            }
+            "--json" => json = true,
+            "--smoke" => smoke = true,
+            "--no-js" => js = false,
+            other => return Err(format!("unknown argument `{other}` (see --help)").into()),
+        }
+    }
+    let users = users.unwrap_or(if smoke { 50 } else { 1000 });
+    let sessions = sessions.unwrap_or(if smoke { 200 } else { 10_000 });
+    if users == 0 || sessions == 0 {
+        return Err("--users and --sessions must be at least 1".into());
+    }
+    let concurrency = concurrency.unwrap_or_else(|| vec![1, 16]);
+    let largest = concurrency.iter().copied().max().unwrap_or(1);
+    let pool_size = pool_size.unwrap_or_else(|| u32::try_from(largest).unwrap_or(u32::MAX));
+    Ok(Command::Run(Options {
+        backends: backends.unwrap_or_else(|| BackendKind::ALL.to_vec()),
+        workloads: workloads.unwrap_or_else(|| Workload::ALL.to_vec()),
+        concurrency,
+        duration: duration.unwrap_or(if smoke {
+            Duration::from_millis(200)
+        } else {
+            Duration::from_secs(5)
+        }),
+        users,
+        sessions,
+        json,
+        smoke,
+        js,
+        pool_size,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Options {
+        match parse(args.iter().copied()) {
+            Ok(Command::Run(o)) => o,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let o = run(&[]);
+        assert_eq!(o.backends, BackendKind::ALL.to_vec());
+        assert_eq!(o.concurrency, vec![1, 16]);
+        assert_eq!(o.duration, Duration::from_secs(5));
+        assert_eq!((o.users, o.sessions), (1000, 10_000));
+        assert!(!o.json && !o.smoke && o.js);
+        assert_eq!(
+            o.pool_size, 16,
+            "the pool is as large as the largest concurrency"
+        );
+        assert_eq!(run(&["--concurrency", "1,64"]).pool_size, 64);
+        assert_eq!(run(&["--pool-size", "5"]).pool_size, 5);
+    }
+
+    #[test]
+    fn smoke_shrinks_the_run_unless_told_otherwise() {
+        let o = run(&["--smoke", "--backend", "redis"]);
+        assert_eq!(o.backends, vec![BackendKind::Redis]);
+        assert_eq!(o.duration, Duration::from_millis(200));
+        assert_eq!((o.users, o.sessions), (50, 200));
+        let o = run(&["--smoke", "--duration=1s", "--users", "7"]);
+        assert_eq!(o.duration, Duration::from_secs(1));
+        assert_eq!(o.users, 7);
+    }
+
+    #[test]
+    fn lists_and_durations_parse() {
+        let o = run(&[
+            "--concurrency",
+            "1,4,64",
+            "--duration",
+            "250ms",
+            "--backend=sqlite,postgres",
+        ]);
+        assert_eq!(o.concurrency, vec![1, 4, 64]);
+        assert_eq!(o.duration, Duration::from_millis(250));
+        assert_eq!(o.backends, vec![BackendKind::Sqlite, BackendKind::Postgres]);
+        assert_eq!(
+            parse_duration("2.5s").ok(),
+            Some(Duration::from_millis(2500))
+        );
+        assert_eq!(parse_duration("3").ok(), Some(Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        for bad in [
+            &["--backend", "mysql"][..],
+            &["--concurrency", "0"],
+            &["--concurrency", "a"],
+            &["--duration", "-1s"],
+            &["--duration"],
+            &["--frobnicate"],
+            &["--users", "0"],
+        ] {
+            assert!(parse(bad.iter().copied()).is_err(), "{bad:?}");
+        }
+        assert!(matches!(parse(["--help"]), Ok(Command::Help)));
+    }
+}

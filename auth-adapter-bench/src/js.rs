@@ -1,0 +1,189 @@
+//! The Auth.js adapters from npm, driven by `node interop/bench.mjs` on the same store.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::BoxError;
+use crate::cli::Workload;
+use crate::runner::Measurement;
+
+/// How to point `interop/bench.mjs` at the store of a run.
+#[derive(Debug, Clone)]
+pub(crate) struct JsTarget {
+    /// `pg`, `drizzle-sqlite` or `unstorage-redis`.
+    pub(crate) adapter: &'static str,
+    /// The npm package, for the table.
+    pub(crate) package: &'static str,
+    /// The environment bench.mjs reads (DATABASE_URL + PG_SCHEMA, SQLITE_PATH, REDIS_URL +
+    /// KEY_PREFIX).
+    pub(crate) env: Vec<(&'static str, String)>,
+}
+
+/// The workloads bench.mjs implements.
+pub(crate) fn supports(workload: Workload) -> bool {
+    matches!(
+        workload,
+        Workload::GetSessionAndUser | Workload::CreateDeleteSession
+    )
+}
+
+/// The `interop/` directory of this workspace.
+pub(crate) fn interop_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join("interop")
+}
+
+/// Whether the JS side can run: `None` if it can, else why not.
+pub(crate) fn unavailable_reason(dir: &Path) -> Option<String> {
+    if !dir.join("bench.mjs").is_file() {
+        return Some(format!("{} is missing", dir.join("bench.mjs").display()));
+    }
+    if !dir.join("node_modules").is_dir() {
+        return Some(format!(
+            "{} is missing: run `npm ci --prefix interop` (scripts/bench does it)",
+            dir.join("node_modules").display()
+        ));
+    }
+    let node = std::process::Command::new("node")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    match node {
+        Ok(s) if s.success() => None,
+        _ => Some("`node` is not on PATH: install Node.js 20 or later".to_owned()),
+    }
+}
+
+/// bench.mjs's output line.
+#[derive(Debug, Deserialize)]
+struct JsResult {
+    ops: u64,
+    seconds: f64,
+    p50_us: Option<f64>,
+    p99_us: Option<f64>,
+    errors: u64,
+}
+
+fn micros(v: Option<f64>) -> u64 {
+    // Latencies are non-negative microsecond counts well inside u64.
+    v.map_or(0, |v| v.max(0.0).round() as u64)
+}
+
+/// Runs one row of the JS adapter. `input` holds the dataset (see
+/// [`Dataset::to_js_input`](crate::workloads::Dataset::to_js_input)).
+pub(crate) async fn run(
+    dir: &Path,
+    target: &JsTarget,
+    workload: Workload,
+    concurrency: usize,
+    duration: Duration,
+    input: &Path,
+) -> Result<Measurement, BoxError> {
+    let duration_ms = duration.as_millis().max(1);
+    let mut cmd = tokio::process::Command::new("node");
+    cmd.arg(dir.join("bench.mjs"))
+        .args(["--adapter", target.adapter, "--workload", workload.name()])
+        .args(["--concurrency", &concurrency.to_string()])
+        .args(["--duration-ms", &duration_ms.to_string()])
+        .arg("--input")
+        .arg(input)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in &target.env {
+        cmd.env(k, v);
+    }
+    let limit = duration * 2 + Duration::from_secs(90);
+    let output = tokio::time::timeout(limit, cmd.output())
+        .await
+        .map_err(|_| {
+            format!(
+                "node bench.mjs ({}) did not finish within {limit:?}",
+                target.adapter
+            )
+        })?
+        .map_err(|e| format!("could not start node bench.mjs: {e}"))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = stderr.trim();
+    if !output.status.success() {
+        return Err(format!(
+            "node bench.mjs --adapter {} --workload {} failed ({}): {}",
+            target.adapter,
+            workload.name(),
+            output.status,
+            tail(stderr, 1500)
+        )
+        .into());
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'))
+        .ok_or_else(|| {
+            format!(
+                "node bench.mjs printed no result line; stderr: {}",
+                tail(stderr, 1500)
+            )
+        })?;
+    let r: JsResult = serde_json::from_str(line)
+        .map_err(|e| format!("node bench.mjs printed an unreadable result ({e}): {line}"))?;
+    Ok(Measurement {
+        // bench.mjs counts successful ops only; count failed ones as ops too, like the Rust rows.
+        ops: r.ops + r.errors,
+        errors: r.errors,
+        seconds: r.seconds,
+        p50_us: micros(r.p50_us),
+        p99_us: micros(r.p99_us),
+        first_error: (r.errors > 0).then(|| {
+            let first = stderr.lines().last().unwrap_or("(no message)");
+            tail(first, 500).to_owned()
+        }),
+    })
+}
+
+/// The last `max` bytes of `s` (at a character boundary).
+fn tail(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut start = s.len() - max;
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    &s[start..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_keeps_the_end_at_a_char_boundary() {
+        assert_eq!(tail("abc", 10), "abc");
+        assert_eq!(tail("abcdef", 3), "def");
+        assert_eq!(tail("aé", 1), "");
+    }
+
+    #[test]
+    fn interop_dir_is_in_this_workspace() {
+        assert!(interop_dir().ends_with("interop"));
+        assert!(interop_dir().join("package.json").is_file());
+    }
+
+    #[test]
+    fn only_the_workloads_bench_mjs_knows() {
+        assert!(supports(Workload::GetSessionAndUser));
+        assert!(supports(Workload::CreateDeleteSession));
+        assert!(!supports(Workload::SignIn));
+        assert!(!supports(Workload::VerificationToken));
+    }
+}

@@ -1,0 +1,225 @@
+//! Rows of results: the table for people, one JSON object per row for machines.
+
+use serde::Serialize;
+
+use crate::runner::Measurement;
+
+/// What was measured in a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Kind {
+    /// The auth-adapter backend, through `Arc<dyn Adapter>`.
+    Adapter,
+    /// The same lookup written by hand with the raw driver, in this process.
+    Raw,
+    /// The Auth.js adapter from npm, driven by `node interop/bench.mjs`.
+    Js,
+}
+
+/// One line of the results.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Row {
+    pub(crate) backend: String,
+    pub(crate) workload: String,
+    pub(crate) concurrency: usize,
+    pub(crate) kind: Kind,
+    /// What ran: `auth-adapter`, `sqlx prepared JOIN`, `@auth/pg-adapter`, …
+    pub(crate) implementation: String,
+    pub(crate) ops: u64,
+    pub(crate) seconds: f64,
+    pub(crate) ops_per_sec: f64,
+    pub(crate) p50_us: u64,
+    pub(crate) p99_us: u64,
+    pub(crate) errors: u64,
+    /// For raw and JS rows: the adapter's ops/s divided by this row's, at the same
+    /// backend, workload and concurrency (above 1: the adapter is faster).
+    pub(crate) adapter_ratio: Option<f64>,
+    /// The first error, if any (never contains a secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) first_error: Option<String>,
+}
+
+impl Row {
+    pub(crate) fn new(
+        backend: &str,
+        workload: &str,
+        concurrency: usize,
+        kind: Kind,
+        implementation: &str,
+        m: &Measurement,
+    ) -> Self {
+        Row {
+            backend: backend.to_owned(),
+            workload: workload.to_owned(),
+            concurrency,
+            kind,
+            implementation: implementation.to_owned(),
+            ops: m.ops,
+            seconds: (m.seconds * 1000.0).round() / 1000.0,
+            ops_per_sec: m.ops_per_sec().round(),
+            p50_us: m.p50_us,
+            p99_us: m.p99_us,
+            errors: m.errors,
+            adapter_ratio: None,
+            first_error: m.first_error.clone(),
+        }
+    }
+
+    /// Whether this row shows a broken workload: errors, or no call finished at all.
+    pub(crate) fn failed(&self) -> bool {
+        self.errors > 0 || self.ops == 0
+    }
+}
+
+/// Fills `adapter_ratio` of every raw and JS row in `group` (one backend × workload ×
+/// concurrency) from the adapter row of the same group.
+pub(crate) fn fill_ratios(group: &mut [Row]) {
+    let Some(adapter) = group
+        .iter()
+        .find(|r| r.kind == Kind::Adapter)
+        .map(|r| r.ops_per_sec)
+    else {
+        return;
+    };
+    for row in group.iter_mut().filter(|r| r.kind != Kind::Adapter) {
+        row.adapter_ratio =
+            (row.ops_per_sec > 0.0).then(|| ((adapter / row.ops_per_sec) * 100.0).round() / 100.0);
+    }
+}
+
+/// The row as one line of JSON.
+pub(crate) fn json_line(row: &Row) -> String {
+    serde_json::to_string(row).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+const HEADER: [&str; 9] = [
+    "backend",
+    "workload",
+    "conc",
+    "implementation",
+    "ops/s",
+    "p50 µs",
+    "p99 µs",
+    "errors",
+    "adapter ÷ this",
+];
+
+fn cells(row: &Row) -> [String; 9] {
+    [
+        row.backend.clone(),
+        row.workload.clone(),
+        row.concurrency.to_string(),
+        row.implementation.clone(),
+        format!("{:.0}", row.ops_per_sec),
+        row.p50_us.to_string(),
+        row.p99_us.to_string(),
+        row.errors.to_string(),
+        row.adapter_ratio
+            .map(|r| format!("{r:.2}×"))
+            .unwrap_or_default(),
+    ]
+}
+
+/// The rows as a Markdown table (readable in a terminal and pastable into BENCHMARKS.md).
+pub(crate) fn table(rows: &[Row]) -> String {
+    let body: Vec<[String; 9]> = rows.iter().map(cells).collect();
+    let mut widths = HEADER.map(|h| h.chars().count());
+    for r in &body {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    // Text columns left-aligned, numbers right-aligned.
+    let right = [false, false, true, false, true, true, true, true, true];
+    let line = |cells: &[String]| -> String {
+        let mut s = String::from("|");
+        for ((c, w), r) in cells.iter().zip(widths).zip(right) {
+            let pad = w.saturating_sub(c.chars().count());
+            if r {
+                s.push_str(&format!(" {}{} |", " ".repeat(pad), c));
+            } else {
+                s.push_str(&format!(" {}{} |", c, " ".repeat(pad)));
+            }
+        }
+        s
+    };
+    let mut out = line(&HEADER.map(str::to_owned));
+    out.push('\n');
+    out.push('|');
+    for (w, r) in widths.iter().zip(right) {
+        let dashes = "-".repeat(w.saturating_sub(1));
+        if r {
+            out.push_str(&format!(" {dashes}: |"));
+        } else {
+            out.push_str(&format!(" {dashes}- |"));
+        }
+    }
+    out.push('\n');
+    for r in &body {
+        out.push_str(&line(r));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(kind: Kind, ops_per_sec: f64) -> Row {
+        let m = Measurement {
+            ops: 10,
+            errors: 0,
+            seconds: 1.0,
+            p50_us: 5,
+            p99_us: 9,
+            first_error: None,
+        };
+        let mut r = Row::new("postgres", "get_session_and_user", 16, kind, "x", &m);
+        r.ops_per_sec = ops_per_sec;
+        r
+    }
+
+    #[test]
+    fn ratios_are_adapter_over_baseline() {
+        let mut group = vec![
+            row(Kind::Adapter, 900.0),
+            row(Kind::Raw, 1000.0),
+            row(Kind::Js, 300.0),
+        ];
+        fill_ratios(&mut group);
+        assert_eq!(group[0].adapter_ratio, None);
+        assert_eq!(group[1].adapter_ratio, Some(0.9));
+        assert_eq!(group[2].adapter_ratio, Some(3.0));
+    }
+
+    #[test]
+    fn json_rows_carry_every_column() {
+        let mut group = vec![row(Kind::Adapter, 900.0), row(Kind::Raw, 1000.0)];
+        fill_ratios(&mut group);
+        let v: serde_json::Value = serde_json::from_str(&json_line(&group[1])).unwrap();
+        assert_eq!(v["kind"], "raw");
+        assert_eq!(v["concurrency"], 16);
+        assert_eq!(v["adapter_ratio"], 0.9);
+        assert_eq!(v["p99_us"], 9);
+        assert!(v.get("first_error").is_none());
+    }
+
+    #[test]
+    fn table_has_a_header_and_one_line_per_row() {
+        let t = table(&[row(Kind::Adapter, 900.0), row(Kind::Raw, 1000.0)]);
+        assert_eq!(t.lines().count(), 4);
+        assert!(t.starts_with("| backend"));
+    }
+
+    #[test]
+    fn a_row_without_ops_or_with_errors_failed() {
+        let mut r = row(Kind::Adapter, 1.0);
+        assert!(!r.failed());
+        r.errors = 1;
+        assert!(r.failed());
+        r.errors = 0;
+        r.ops = 0;
+        assert!(r.failed());
+    }
+}

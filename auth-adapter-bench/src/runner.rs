@@ -1,0 +1,219 @@
+//! The load loop: N tokio tasks call one operation back to back for a fixed time, and
+//! every call's latency goes into an HDR histogram.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use hdrhistogram::Histogram;
+
+/// One benchmarked operation (which may be several adapter calls, e.g. create + delete).
+///
+/// `rand` is a fresh pseudo-random number per call, for picking a token or a user. The
+/// error is a message without secrets (never a token).
+#[async_trait]
+pub(crate) trait Op: Send + Sync + 'static {
+    async fn call(&self, rand: u64) -> Result<(), String>;
+}
+
+/// What one row measured.
+#[derive(Debug, Clone)]
+pub(crate) struct Measurement {
+    pub(crate) ops: u64,
+    pub(crate) errors: u64,
+    pub(crate) seconds: f64,
+    pub(crate) p50_us: u64,
+    pub(crate) p99_us: u64,
+    /// The first error seen, to explain a failing row.
+    pub(crate) first_error: Option<String>,
+}
+
+impl Measurement {
+    pub(crate) fn ops_per_sec(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.ops as f64 / self.seconds
+        } else {
+            0.0
+        }
+    }
+}
+
+/// xorshift64*: plenty for picking tokens, and no shared state between tasks.
+#[derive(Debug)]
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        // SplitMix64 of the seed, so neighbouring seeds give unrelated sequences.
+        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        Rng((z ^ (z >> 31)) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+fn new_histogram() -> Histogram<u64> {
+    // 1 µs to 1 min at 3 significant digits; `saturating_record` clamps anything beyond.
+    // hdrhistogram only rejects low = 0, high < 2 * low or more than 5 significant digits,
+    // none of which these constants are.
+    #[allow(clippy::expect_used)]
+    Histogram::new_with_bounds(1, 60_000_000, 3).expect("constant, valid histogram bounds")
+}
+
+struct TaskResult {
+    hist: Histogram<u64>,
+    ops: u64,
+    errors: u64,
+    first_error: Option<String>,
+}
+
+async fn task_loop(op: Arc<dyn Op>, seed: u64, until: Instant, record: bool) -> TaskResult {
+    let mut rng = Rng::new(seed);
+    let mut hist = new_histogram();
+    let (mut ops, mut errors, mut first_error) = (0u64, 0u64, None);
+    while Instant::now() < until {
+        let start = Instant::now();
+        let result = op.call(rng.next()).await;
+        let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+        ops += 1;
+        if record {
+            hist.saturating_record(micros.max(1));
+        }
+        if let Err(e) = result {
+            errors += 1;
+            first_error.get_or_insert(e);
+        }
+    }
+    TaskResult {
+        hist,
+        ops,
+        errors,
+        first_error,
+    }
+}
+
+async fn run_phase(
+    op: &Arc<dyn Op>,
+    concurrency: usize,
+    duration: Duration,
+    record: bool,
+    seed: u64,
+) -> (Vec<TaskResult>, f64) {
+    let start = Instant::now();
+    let until = start + duration;
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|i| {
+            tokio::spawn(task_loop(
+                Arc::clone(op),
+                seed.wrapping_mul(1_000_003).wrapping_add(i as u64),
+                until,
+                record,
+            ))
+        })
+        .collect();
+    let mut results = Vec::with_capacity(concurrency);
+    for t in tasks {
+        match t.await {
+            Ok(r) => results.push(r),
+            Err(e) => results.push(TaskResult {
+                hist: new_histogram(),
+                ops: 0,
+                errors: 1,
+                first_error: Some(format!("benchmark task failed: {e}")),
+            }),
+        }
+    }
+    (results, start.elapsed().as_secs_f64())
+}
+
+/// Runs `op` from `concurrency` tasks for `duration`, after an unrecorded warm-up of a tenth
+/// of that (at most 500 ms) which fills pools and statement caches.
+pub(crate) async fn measure(
+    op: Arc<dyn Op>,
+    concurrency: usize,
+    duration: Duration,
+    seed: u64,
+) -> Measurement {
+    let warmup = (duration / 10).min(Duration::from_millis(500));
+    let (warm, _) = run_phase(&op, concurrency, warmup, false, seed ^ 0xA5A5).await;
+    let (results, seconds) = run_phase(&op, concurrency, duration, true, seed).await;
+    let mut hist = new_histogram();
+    let (mut ops, mut errors, mut first_error) = (0, 0, None);
+    // Warm-up calls are not timed, but their errors count: a workload that fails must fail
+    // the smoke run.
+    for r in warm {
+        errors += r.errors;
+        first_error = first_error.or(r.first_error);
+    }
+    for r in results {
+        ops += r.ops;
+        errors += r.errors;
+        first_error = first_error.or(r.first_error);
+        // Every histogram has the same bounds, so adding cannot fail; if it did, the row
+        // would only lose percentile precision.
+        let _ = hist.add(&r.hist);
+    }
+    Measurement {
+        ops,
+        errors,
+        seconds,
+        p50_us: hist.value_at_quantile(0.50),
+        p99_us: hist.value_at_quantile(0.99),
+        first_error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    struct Counting(AtomicU64);
+
+    #[async_trait]
+    impl Op for Counting {
+        async fn call(&self, rand: u64) -> Result<(), String> {
+            let n = self.0.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            if n == 3 && rand != 0 {
+                Err("the fourth call fails".into())
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn counts_ops_errors_and_latency() {
+        let op = Arc::new(Counting(AtomicU64::new(0)));
+        let m = measure(op.clone(), 4, Duration::from_millis(100), 1).await;
+        assert!(m.ops > 4, "{m:?}");
+        assert_eq!(m.errors, 1, "{m:?}");
+        assert_eq!(m.first_error.as_deref(), Some("the fourth call fails"));
+        assert!(
+            m.p50_us >= 1000,
+            "a 1 ms sleep takes at least 1000 µs: {m:?}"
+        );
+        assert!(m.p99_us >= m.p50_us);
+        // Every call ran in the warm-up or in the measured phase, and only measured calls count.
+        assert!(op.0.load(Ordering::Relaxed) >= m.ops);
+    }
+
+    #[test]
+    fn rng_streams_differ_by_seed() {
+        let (mut a, mut b) = (Rng::new(1), Rng::new(2));
+        let xs: Vec<u64> = (0..4).map(|_| a.next()).collect();
+        let ys: Vec<u64> = (0..4).map(|_| b.next()).collect();
+        assert_ne!(xs, ys);
+        assert!(xs.iter().all(|x| *x != 0));
+    }
+}
