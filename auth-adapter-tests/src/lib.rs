@@ -1,1 +1,219 @@
-//! The conformance suite (in progress).
+//! The conformance suite every `auth-adapter` backend runs.
+//!
+//! # Using it in a backend
+//!
+//! In the backend's `tests/conformance.rs`, give the macro an `async fn` that returns a
+//! **new, isolated** store on every call (a fresh schema, key prefix or file):
+//!
+//! ```ignore
+//! use std::sync::Arc;
+//! use auth_adapter_core::Adapter;
+//!
+//! async fn fresh_adapter() -> Arc<dyn Adapter> {
+//!     // connect, create a schema / prefix / file of its own, migrate
+//!     # unimplemented!()
+//! }
+//!
+//! auth_adapter_tests::conformance_suite!(fresh_adapter);
+//! ```
+//!
+//! with these dev-dependencies:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! auth-adapter-tests.workspace = true
+//! tokio = { workspace = true, features = ["rt-multi-thread", "macros"] }
+//! ```
+//!
+//! The macro expands to one `#[tokio::test]` per case, named after the case (the names are
+//! in [`CASE_NAMES`], the same on every backend), each on a fresh store, plus one test
+//! `model_check` (see [`run_model_check`]). This crate runs it against `MemoryAdapter`
+//! in its own `tests/memory.rs`:
+//!
+//! ```ignore
+//! async fn fresh_adapter() -> std::sync::Arc<dyn auth_adapter_core::Adapter> {
+//!     std::sync::Arc::new(auth_adapter_core::MemoryAdapter::new())
+//! }
+//! auth_adapter_tests::conformance_suite!(fresh_adapter);
+//! ```
+//!
+//! A case can also be run by hand, e.g. from a backend's own test with extra setup:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use auth_adapter_core::{Adapter, MemoryAdapter};
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let adapter: Arc<dyn Adapter> = Arc::new(MemoryAdapter::new());
+//! auth_adapter_tests::cases::users::delete_user_cascades_everything(adapter).await;
+//! # });
+//! ```
+//!
+//! # What the suite covers
+//!
+//! - **Every case of Auth.js's own adapter suite** (`runBasicTests` in
+//!   `packages/utils/adapter.ts`), made self-contained and named after it in snake_case:
+//!   `required_methods_exist`, `create_user`, `get_user`, `get_user_by_email`,
+//!   `create_session`, `get_session_and_user`, `update_user`, `update_session`,
+//!   `link_account`, `get_user_by_account`, `delete_session`,
+//!   `verification_token_methods_exist`, `create_verification_token`,
+//!   `use_verification_token`, `future_methods_exist`, `unlink_account`, `delete_user`,
+//!   `get_account`, `create_authenticator`, `get_authenticator`,
+//!   `list_authenticators_by_user_id` (strict: the whole list, not a subset),
+//!   `update_authenticator_counter`. Auth.js reads storage directly; here the adapter's own
+//!   getters read it back, with full equality wherever Auth.js uses `toEqual`.
+//! - **What Auth.js's suite misses** ([`cases`] documents each): unique keys (email,
+//!   account, session token, `(identifier, token)`, credential id) → `Conflict` with the
+//!   original untouched; references to unknown users → `NotFound` with nothing stored;
+//!   updates of missing records → `NotFound`; lookups and deletes of missing, non-numeric,
+//!   empty, NUL-containing and overflowing ids → `Ok(None)`; `delete_user` of a user with
+//!   several sessions, accounts and authenticators (all gone, other users untouched,
+//!   verification tokens kept); email changes keeping `get_user_by_email` right; exact
+//!   (case-sensitive) emails; expired sessions and tokens (returned unchanged or not at
+//!   all, gone after `delete_expired`, live ones untouched, the `expires < now` boundary);
+//!   the extensions `delete_sessions_by_user_id`, `update_account`, `delete_expired`;
+//!   `update_session`'s return value; oversize (256 characters), empty and NUL input →
+//!   `InvalidInput` with nothing stored, 255 multi-byte characters accepted; Unicode, `:`
+//!   and `?` in every key; edge values (all-`None` users, unknown account types,
+//!   millisecond dates, `u32::MAX` counters); no secret in `Debug` output or error
+//!   messages; and races of 16 tasks (`use_verification_token`, `create_user`,
+//!   `link_account`, `delete_session`) with exactly one winner.
+//! - **A model check** ([`run_model_check`]): random sequences of every trait operation,
+//!   run against the backend and a plain reference model, every answer compared.
+//!
+//! # Lints
+//!
+//! This is test-support code: failing loudly is its job, so `unwrap`, `expect` and
+//! `panic!` are allowed throughout.
+
+#![deny(missing_docs)]
+// Test support: a failed expectation must panic with a message, that is how cases fail.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod cases;
+pub mod check;
+pub mod fixtures;
+mod model;
+
+pub use model::{ModelConfig, run_model_check, run_model_check_with};
+
+/// Calls `$mode` handling with the list of every case, as `module::name` paths relative
+/// to [`cases`]. The one place the case list is written.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __for_each_case {
+    ($($mode:tt)*) => {
+        $crate::__expand_cases! { [$($mode)*]
+            // Auth.js runBasicTests, in its order.
+            methods::required_methods_exist
+            users::create_user
+            users::get_user
+            users::get_user_by_email
+            sessions::create_session
+            sessions::get_session_and_user
+            users::update_user
+            sessions::update_session
+            accounts::link_account
+            accounts::get_user_by_account
+            sessions::delete_session
+            methods::verification_token_methods_exist
+            verification_tokens::create_verification_token
+            verification_tokens::use_verification_token
+            methods::future_methods_exist
+            accounts::unlink_account
+            users::delete_user
+            accounts::get_account
+            authenticators::create_authenticator
+            authenticators::get_authenticator
+            authenticators::list_authenticators_by_user_id
+            authenticators::update_authenticator_counter
+            // Users.
+            users::create_user_duplicate_email_is_conflict
+            users::user_without_optional_fields_round_trips
+            users::email_verified_keeps_milliseconds
+            users::get_user_by_email_is_exact
+            users::update_user_email_moves_lookup
+            users::update_user_to_taken_email_is_conflict
+            users::update_user_partial_and_clear
+            users::update_user_missing_is_not_found
+            users::delete_user_cascades_everything
+            users::delete_user_releases_email
+            // Accounts.
+            accounts::link_account_duplicate_is_conflict
+            accounts::link_account_unknown_user_is_not_found
+            accounts::account_type_other_round_trips
+            accounts::user_with_several_accounts
+            accounts::update_account_refreshes_tokens
+            accounts::update_account_missing_is_not_found
+            // Sessions.
+            sessions::create_session_duplicate_token_is_conflict
+            sessions::create_session_unknown_user_is_not_found
+            sessions::update_session_returns_updated_row
+            sessions::update_session_without_expires_returns_row
+            sessions::update_session_missing_is_none
+            sessions::delete_session_missing_is_none
+            sessions::delete_sessions_by_user_id
+            sessions::expired_session_is_kept_unchanged_or_dropped
+            sessions::delete_expired_removes_only_expired
+            // Verification tokens.
+            verification_tokens::create_verification_token_duplicate_is_conflict
+            verification_tokens::verification_tokens_are_keyed_by_identifier_and_token
+            verification_tokens::expired_verification_token_is_kept_unchanged_or_dropped
+            // Authenticators.
+            authenticators::create_authenticator_duplicate_is_conflict
+            authenticators::create_authenticator_unknown_user_is_not_found
+            authenticators::authenticator_fields_round_trip
+            // Input.
+            input::impossible_ids_are_not_found
+            input::updates_of_missing_records_are_not_found
+            input::oversize_input_is_invalid
+            input::nul_bytes_are_invalid
+            input::empty_keys_are_invalid
+            input::unicode_and_separators_round_trip
+            input::debug_output_hides_secrets
+            // Concurrency.
+            concurrency::concurrent_use_verification_token_has_one_winner
+            concurrency::concurrent_create_user_same_email_has_one_winner
+            concurrency::concurrent_link_account_has_one_winner
+            concurrency::concurrent_delete_session_returns_it_once
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __expand_cases {
+    ([names] $($module:ident :: $name:ident)*) => {
+        &[$(::core::stringify!($name)),*]
+    };
+    ([tests $factory:path] $($module:ident :: $name:ident)*) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let adapter = $factory().await;
+                $crate::cases::$module::$name(adapter).await;
+            }
+        )*
+    };
+}
+
+/// The name of every conformance case, in the order the suite lists them. Each is both a
+/// function in [`cases`] and a test generated by [`conformance_suite!`].
+pub const CASE_NAMES: &[&str] = __for_each_case!(names);
+
+/// Expands to one `#[tokio::test]` per conformance case (named as in [`CASE_NAMES`]),
+/// each on a fresh store from `$factory`, plus the `#[test] fn model_check()`.
+///
+/// `$factory` is the path of an `async fn() -> Arc<dyn Adapter>` returning a NEW isolated
+/// store on every call. The calling crate needs `tokio` (features `rt-multi-thread`,
+/// `macros`) as a dev-dependency.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($factory:path) => {
+        $crate::__for_each_case!(tests $factory);
+
+        #[test]
+        fn model_check() {
+            $crate::run_model_check(|| $factory());
+        }
+    };
+}
