@@ -39,6 +39,8 @@ pub(crate) struct Connections {
     readers: Pool,
     writer: Pool,
     location: Location,
+    /// The runtime the pools close their connections on (see `Drop`).
+    runtime: tokio::runtime::Handle,
     /// Keeps a named in-memory database alive while the pool replaces its connection (a
     /// connection is discarded after a panic in its task). Never used for statements.
     _keeper: Option<Mutex<Connection>>,
@@ -76,6 +78,7 @@ impl Connections {
             readers,
             writer,
             location: Location::File(path.to_path_buf()),
+            runtime: current_runtime()?,
             _keeper: None,
         };
         // Creates the file, switches it to WAL and checks it is a database.
@@ -111,6 +114,7 @@ impl Connections {
             readers: pool.clone(),
             writer: pool,
             location: Location::Memory,
+            runtime: current_runtime()?,
             _keeper: Some(Mutex::new(keeper)),
         })
     }
@@ -144,6 +148,21 @@ impl Connections {
         self.readers.close();
         self.writer.close();
     }
+}
+
+impl Drop for Connections {
+    /// Closes the idle connections inside the runtime the adapter was opened on, so dropping
+    /// the adapter outside of it (after `block_on` returned, say) does not panic: the pool
+    /// closes each connection with `spawn_blocking`.
+    fn drop(&mut self) {
+        let _entered = self.runtime.enter();
+        self.close();
+    }
+}
+
+fn current_runtime() -> Result<tokio::runtime::Handle> {
+    tokio::runtime::Handle::try_current()
+        .map_err(|e| AdapterError::backend("the SQLite adapter needs a Tokio runtime", e))
 }
 
 async fn run<T, F>(pool: &Pool, f: F) -> Result<T>
