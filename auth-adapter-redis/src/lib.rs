@@ -1,1 +1,12 @@
-//! redis backend for auth-adapter (in progress).
+//! Redis backend for auth-adapter, placeholder docs (replaced below).
+#![deny(missing_docs)]
+
+mod adapter;
+mod codec;
+mod error;
+mod keys;
+mod options;
+mod scripts;
+
+pub use adapter::RedisAdapter;
+pub use options::RedisOptions;

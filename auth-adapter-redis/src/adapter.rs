@@ -1,0 +1,853 @@
+//! [`RedisAdapter`]: the [`Adapter`] on Redis.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use async_trait::async_trait;
+use auth_adapter_core::{
+    AccountUpdate, Adapter, AdapterAccount, AdapterAuthenticator, AdapterError, AdapterSession,
+    AdapterUser, Entity, ExpiredCount, NewUser, Result, SessionUpdate, UserUpdate,
+    VerificationToken, dates, validate,
+};
+use chrono::{DateTime, Utc};
+use redis::aio::ConnectionManager;
+use redis::{Client, FromRedisValue, Script, ScriptInvocation};
+
+use crate::codec;
+use crate::error::{redis_error, unexpected};
+use crate::keys::{self, Keys, is_outside_by_user_index, is_user_id};
+use crate::options::RedisOptions;
+use crate::scripts;
+
+/// How often an optimistic read-modify-write is retried when another writer changed the
+/// value in between.
+const CAS_ATTEMPTS: usize = 32;
+/// Keys per `APPLY_EXPIRY` script call (each call is atomic; big batches would block the
+/// server for longer).
+const EXPIRY_BATCH: usize = 256;
+/// `COUNT` hint for `SCAN` in the opt-in sweep.
+const SCAN_COUNT: usize = 1000;
+
+/// The Auth.js adapter on Redis, key-compatible with `@auth/unstorage-adapter` and
+/// `@auth/upstash-redis-adapter`. See the [crate docs](crate) for the key layout.
+///
+/// Cheap to clone (the connection is shared); reconnects by itself after a server restart.
+#[derive(Clone)]
+pub struct RedisAdapter {
+    conn: ConnectionManager,
+    keys: Keys,
+    options: RedisOptions,
+    target: String,
+}
+
+impl fmt::Debug for RedisAdapter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisAdapter")
+            .field("server", &self.target)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The URL without its password (and without a query string, which may carry one).
+pub(crate) fn redact_url(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((s, r)) => (s, r),
+        None => return "<redis url>".to_owned(),
+    };
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let host = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:<redacted>@{host}"),
+            None => format!("<redacted>@{host}"),
+        },
+        None => authority.to_owned(),
+    };
+    format!("{scheme}://{host}{path}")
+}
+
+impl RedisAdapter {
+    /// Connects to the server at `url` (`redis://[user:password@]host:port[/db]`,
+    /// `rediss://…` is not enabled in this build) with a [`ConnectionManager`], which
+    /// reconnects after the server restarts.
+    ///
+    /// A server that cannot be reached is a transient [`AdapterError::Backend`].
+    pub async fn connect(url: &str, options: RedisOptions) -> Result<Self> {
+        let client = Client::open(url).map_err(|e| redis_error("URL", e))?;
+        let mut config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(options.connection_timeout)
+            .set_response_timeout(options.response_timeout)
+            .set_number_of_retries(options.reconnect_retries);
+        if let Some(max) = options.connection_timeout {
+            config = config.set_max_delay(max);
+        }
+        let conn = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(|e| redis_error("connect", e))?;
+        let mut adapter = Self::from_connection_manager(conn, options);
+        adapter.target = redact_url(url);
+        Ok(adapter)
+    }
+
+    /// Uses an existing [`ConnectionManager`]. Its own settings (timeouts, retries) apply;
+    /// those in `options` are for [`connect`](Self::connect) only.
+    pub fn from_connection_manager(conn: ConnectionManager, options: RedisOptions) -> Self {
+        RedisAdapter {
+            conn,
+            keys: Keys::new(options.key_prefix.clone()),
+            options,
+            target: "<connection manager>".to_owned(),
+        }
+    }
+
+    /// The options this adapter runs with.
+    pub fn options(&self) -> &RedisOptions {
+        &self.options
+    }
+
+    /// The connection, for commands of your own.
+    pub fn connection(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
+    fn ttl(&self) -> &'static str {
+        if self.options.expire_by_ttl { "1" } else { "0" }
+    }
+
+    fn invoke<'a>(&self, script: &'a Script) -> ScriptInvocation<'a> {
+        let mut inv = script.prepare_invoke();
+        inv.arg(self.keys.prefix());
+        inv
+    }
+
+    async fn run<T: FromRedisValue>(&self, inv: &ScriptInvocation<'_>, what: &str) -> Result<T> {
+        let mut conn = self.conn.clone();
+        inv.invoke_async(&mut conn)
+            .await
+            .map_err(|e| redis_error(what, e))
+    }
+
+    async fn get(&self, key: &str, what: &str) -> Result<Option<String>> {
+        let mut conn = self.conn.clone();
+        redis::cmd("GET")
+            .arg(key)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| redis_error(what, e))
+    }
+
+    /// Every key matching `pattern` (already glob-escaped), except those starting with
+    /// `skip`, whose value is a JSON object with `userId == user_id`.
+    async fn scan_owned(&self, kind: &str, skip: &str, user_id: &str) -> Result<Vec<String>> {
+        let mut found = Vec::new();
+        for (key, raw) in self.scan_values(kind, Some(skip)).await? {
+            let owner = serde_json::from_str::<serde_json::Value>(&raw)
+                .ok()
+                .and_then(|v| v.get("userId").and_then(|u| u.as_str()).map(str::to_owned));
+            if owner.as_deref() == Some(user_id) {
+                found.push(key);
+            }
+        }
+        Ok(found)
+    }
+
+    /// `(key, value)` of every string key `prefix + kind + *`, except `prefix + skip + *`.
+    async fn scan_values(&self, kind: &str, skip: Option<&str>) -> Result<Vec<(String, String)>> {
+        let pattern = self.keys.pattern(kind);
+        let skip = skip.map(|s| format!("{}{}", self.keys.prefix(), s));
+        let mut conn = self.conn.clone();
+        let mut cursor = 0u64;
+        let mut out = Vec::new();
+        loop {
+            let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                .cursor_arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(SCAN_COUNT)
+                .arg("TYPE")
+                .arg("string")
+                .query_async(&mut conn)
+                .await
+                .map_err(|e| redis_error("SCAN", e))?;
+            let batch: Vec<String> = batch
+                .into_iter()
+                .filter(|k| skip.as_ref().is_none_or(|s| !k.starts_with(s.as_str())))
+                .collect();
+            if !batch.is_empty() {
+                let values: Vec<Option<String>> = redis::cmd("MGET")
+                    .arg(&batch)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(|e| redis_error("MGET", e))?;
+                out.extend(
+                    batch
+                        .into_iter()
+                        .zip(values)
+                        .filter_map(|(k, v)| v.map(|v| (k, v))),
+                );
+            }
+            if next == 0 {
+                return Ok(out);
+            }
+            cursor = next;
+        }
+    }
+
+    /// Read-modify-write with a compare-and-set script, retried while another writer
+    /// interferes. `modify` turns the current JSON into the new one.
+    async fn compare_and_set<T>(
+        &self,
+        key: &str,
+        entity: Entity,
+        what: &str,
+        modify: impl Fn(&str) -> Result<(String, T)>,
+    ) -> Result<T> {
+        for _ in 0..CAS_ATTEMPTS {
+            let Some(current) = self.get(key, what).await? else {
+                return Err(AdapterError::not_found(entity));
+            };
+            let (new, value) = modify(&current)?;
+            let mut inv = self.invoke(&scripts::COMPARE_AND_SET);
+            inv.key(key).arg(&current).arg(&new);
+            match self.run::<String>(&inv, what).await?.as_str() {
+                "OK" => return Ok(value),
+                "NOTFOUND" => return Err(AdapterError::not_found(entity)),
+                "RETRY" => continue,
+                _ => return Err(unexpected(what)),
+            }
+        }
+        Err(contention(what))
+    }
+
+    async fn expire_pass(
+        &self,
+        zset: String,
+        sweep: Option<(&str, Option<&str>)>,
+        now: DateTime<Utc>,
+        session: bool,
+    ) -> Result<u64> {
+        let now_ms = now.timestamp_millis();
+        // Members scored up to `now` may be expired; members scored up to the present
+        // may be gone by TTL (when `now` is in the past), which we prune.
+        let bound = now_ms.max(Utc::now().timestamp_millis());
+        let mut inv = self.invoke(&scripts::EXPIRY_CANDIDATES);
+        inv.key(&zset).arg(bound);
+        let candidates: Vec<Vec<String>> = self.run(&inv, "delete_expired").await?;
+        let mut ops: Vec<[String; 4]> = Vec::new();
+        let mut seen = HashSet::new();
+        let mut decide = |key: String, raw: Option<String>, indexed: bool| {
+            if !seen.insert(key.clone()) {
+                return;
+            }
+            let Some(raw) = raw else {
+                if indexed {
+                    ops.push(["Z".into(), key, String::new(), String::new()]);
+                }
+                return;
+            };
+            let parsed = if session {
+                codec::decode_session(&raw).map(|s| (s.expires, s.user_id))
+            } else {
+                codec::decode_token(&raw).map(|t| (t.expires, String::new()))
+            };
+            match parsed {
+                Err(_) => {
+                    if indexed {
+                        ops.push(["Z".into(), key, "unreadable".into(), String::new()]);
+                    }
+                }
+                Ok((expires, user_id)) if expires < now => {
+                    ops.push(["D".into(), key, raw, user_id]);
+                }
+                Ok((expires, _)) => {
+                    if indexed {
+                        let score = expires.timestamp_millis().to_string();
+                        ops.push(["R".into(), key, score, String::new()]);
+                    }
+                }
+            }
+        };
+        for c in candidates {
+            let mut it = c.into_iter();
+            if let Some(key) = it.next() {
+                decide(key, it.next(), true);
+            }
+        }
+        if let Some((kind, skip)) = sweep {
+            for (key, raw) in self.scan_values(kind, skip).await? {
+                decide(key, Some(raw), false);
+            }
+        }
+        let mut removed = 0u64;
+        for chunk in ops.chunks(EXPIRY_BATCH) {
+            let mut inv = self.invoke(&scripts::APPLY_EXPIRY);
+            for op in chunk {
+                for part in op {
+                    inv.arg(part);
+                }
+            }
+            removed += self.run::<u64>(&inv, "delete_expired").await?;
+        }
+        Ok(removed)
+    }
+}
+
+fn contention(what: &str) -> AdapterError {
+    AdapterError::Backend {
+        message: format!("redis {what}: the value kept changing under concurrent writers"),
+        transient: true,
+        source: None,
+    }
+}
+
+fn reserved(field: &'static str) -> AdapterError {
+    AdapterError::invalid(
+        field,
+        "starts with `by-user-id:`, which the Auth.js Redis key layout reserves for its indexes",
+    )
+}
+
+fn email_args(email: &Option<String>) -> (&'static str, &str) {
+    match email {
+        Some(e) => ("1", e.as_str()),
+        None => ("0", ""),
+    }
+}
+
+#[async_trait]
+impl Adapter for RedisAdapter {
+    async fn create_user(&self, user: NewUser) -> Result<AdapterUser> {
+        validate::new_user(&user)?;
+        for _ in 0..4 {
+            let created = AdapterUser {
+                id: uuid::Uuid::new_v4().to_string(),
+                name: user.name.clone(),
+                email: user.email.clone(),
+                email_verified: user.email_verified.map(dates::truncate_to_millis),
+                image: user.image.clone(),
+            };
+            let mut inv = self.invoke(&scripts::CREATE_USER);
+            inv.key(self.keys.user(&created.id))
+                .arg(&created.id)
+                .arg(codec::encode_user(&created));
+            if let Some(email) = &created.email {
+                inv.arg(email);
+            }
+            match self.run::<String>(&inv, "create_user").await?.as_str() {
+                "OK" => return Ok(created),
+                "CONFLICT" => {
+                    return Err(AdapterError::conflict(
+                        Entity::User,
+                        "email is already taken",
+                    ));
+                }
+                "CONFLICT_ID" => continue,
+                _ => return Err(unexpected("create_user")),
+            }
+        }
+        Err(unexpected("create_user"))
+    }
+
+    async fn get_user(&self, id: &str) -> Result<Option<AdapterUser>> {
+        if !is_user_id(id) {
+            return Ok(None);
+        }
+        self.get(&self.keys.user(id), "get_user")
+            .await?
+            .map(|raw| codec::decode_user(&raw))
+            .transpose()
+    }
+
+    async fn get_user_by_email(&self, email: &str) -> Result<Option<AdapterUser>> {
+        if !validate::is_storable_key(email) {
+            return Ok(None);
+        }
+        let mut inv = self.invoke(&scripts::GET_USER_BY_EMAIL);
+        inv.key(self.keys.email(email));
+        let raw: Option<String> = self.run(&inv, "get_user_by_email").await?;
+        let user = raw.map(|raw| codec::decode_user(&raw)).transpose()?;
+        // The JS adapters never remove an old email index: trust it only if it still holds.
+        Ok(user.filter(|u| u.email.as_deref() == Some(email)))
+    }
+
+    async fn get_user_by_account(
+        &self,
+        provider: &str,
+        provider_account_id: &str,
+    ) -> Result<Option<AdapterUser>> {
+        if !validate::is_storable_key(provider) || !validate::is_storable_key(provider_account_id) {
+            return Ok(None);
+        }
+        let mut inv = self.invoke(&scripts::GET_USER_BY_ACCOUNT);
+        inv.key(self.keys.account(provider, provider_account_id));
+        let found: Vec<String> = self.run(&inv, "get_user_by_account").await?;
+        let mut it = found.into_iter();
+        let Some(account) = it.next() else {
+            return Ok(None);
+        };
+        let account = codec::decode_account(&account)?;
+        let Some(user) = it.next() else {
+            return Ok(None);
+        };
+        let user = codec::decode_user(&user)?;
+        Ok((user.id == account.user_id).then_some(user))
+    }
+
+    async fn update_user(&self, update: UserUpdate) -> Result<AdapterUser> {
+        validate::user_update(&update)?;
+        if !is_user_id(&update.id) {
+            return Err(AdapterError::not_found(Entity::User));
+        }
+        let mut update = update;
+        if let Some(Some(d)) = update.email_verified {
+            update.email_verified = Some(Some(dates::truncate_to_millis(d)));
+        }
+        let key = self.keys.user(&update.id);
+        for _ in 0..CAS_ATTEMPTS {
+            let Some(current) = self.get(&key, "update_user").await? else {
+                return Err(AdapterError::not_found(Entity::User));
+            };
+            let old = codec::decode_user(&current)?;
+            let (new_raw, new) = codec::merge_user(&current, &update)?;
+            let (old_has, old_email) = email_args(&old.email);
+            let (new_has, new_email) = email_args(&new.email);
+            let mut inv = self.invoke(&scripts::UPDATE_USER);
+            inv.key(&key)
+                .arg(&update.id)
+                .arg(&current)
+                .arg(&new_raw)
+                .arg(old_has)
+                .arg(old_email)
+                .arg(new_has)
+                .arg(new_email);
+            match self.run::<String>(&inv, "update_user").await?.as_str() {
+                "OK" => {
+                    return Ok(AdapterUser {
+                        id: update.id.clone(),
+                        ..new
+                    });
+                }
+                "NOTFOUND" => return Err(AdapterError::not_found(Entity::User)),
+                "CONFLICT" => {
+                    return Err(AdapterError::conflict(
+                        Entity::User,
+                        "email is already taken",
+                    ));
+                }
+                "RETRY" => continue,
+                _ => return Err(unexpected("update_user")),
+            }
+        }
+        Err(contention("update_user"))
+    }
+
+    async fn delete_user(&self, id: &str) -> Result<Option<AdapterUser>> {
+        if !is_user_id(id) {
+            return Ok(None);
+        }
+        let mut extra = Vec::new();
+        if self.options.sweep_unindexed {
+            extra.extend(
+                self.scan_owned(keys::SESSION, keys::SESSION_BY_USER, id)
+                    .await?,
+            );
+            extra.extend(
+                self.scan_owned(keys::ACCOUNT, keys::ACCOUNT_BY_USER, id)
+                    .await?,
+            );
+        }
+        let mut inv = self.invoke(&scripts::DELETE_USER);
+        inv.key(self.keys.user(id)).arg(id);
+        for k in &extra {
+            inv.arg(k);
+        }
+        let raw: Option<String> = self.run(&inv, "delete_user").await?;
+        // The user is gone either way; a user value we cannot read is still reported.
+        raw.map(|raw| codec::decode_user(&raw)).transpose()
+    }
+
+    async fn link_account(&self, account: AdapterAccount) -> Result<AdapterAccount> {
+        validate::account(&account)?;
+        if account.provider == keys::BY_USER_ID {
+            return Err(AdapterError::invalid(
+                "provider",
+                "is `by-user-id`, which the Auth.js Redis key layout reserves for its indexes",
+            ));
+        }
+        if !is_user_id(&account.user_id) {
+            return Err(AdapterError::not_found(Entity::User));
+        }
+        let mut inv = self.invoke(&scripts::LINK_ACCOUNT);
+        inv.key(
+            self.keys
+                .account(&account.provider, &account.provider_account_id),
+        )
+        .key(self.keys.user(&account.user_id))
+        .arg(&account.user_id)
+        .arg(codec::encode_account(&account));
+        match self.run::<String>(&inv, "link_account").await?.as_str() {
+            "OK" => Ok(account),
+            "NOTFOUND" => Err(AdapterError::not_found(Entity::User)),
+            "CONFLICT" => Err(AdapterError::conflict(
+                Entity::Account,
+                "(provider, providerAccountId) is already linked",
+            )),
+            _ => Err(unexpected("link_account")),
+        }
+    }
+
+    async fn unlink_account(
+        &self,
+        provider: &str,
+        provider_account_id: &str,
+    ) -> Result<Option<AdapterAccount>> {
+        if !validate::is_storable_key(provider) || !validate::is_storable_key(provider_account_id) {
+            return Ok(None);
+        }
+        let mut inv = self.invoke(&scripts::UNLINK_ACCOUNT);
+        inv.key(self.keys.account(provider, provider_account_id));
+        let found: Option<(String, String)> = self.run(&inv, "unlink_account").await?;
+        found
+            .map(|(raw, _)| codec::decode_account(&raw))
+            .transpose()
+    }
+
+    async fn get_account(
+        &self,
+        provider: &str,
+        provider_account_id: &str,
+    ) -> Result<Option<AdapterAccount>> {
+        if !validate::is_storable_key(provider) || !validate::is_storable_key(provider_account_id) {
+            return Ok(None);
+        }
+        self.get(
+            &self.keys.account(provider, provider_account_id),
+            "get_account",
+        )
+        .await?
+        .map(|raw| codec::decode_account(&raw))
+        .transpose()
+    }
+
+    async fn update_account(&self, update: AccountUpdate) -> Result<AdapterAccount> {
+        validate::account_update(&update)?;
+        let key = self
+            .keys
+            .account(&update.provider, &update.provider_account_id);
+        self.compare_and_set(&key, Entity::Account, "update_account", |raw| {
+            codec::merge_account(raw, &update)
+        })
+        .await
+    }
+
+    async fn create_session(&self, session: AdapterSession) -> Result<AdapterSession> {
+        validate::session(&session)?;
+        if !is_outside_by_user_index(&session.session_token) {
+            return Err(reserved("sessionToken"));
+        }
+        if !is_user_id(&session.user_id) {
+            return Err(AdapterError::not_found(Entity::User));
+        }
+        let session = AdapterSession {
+            expires: dates::truncate_to_millis(session.expires),
+            ..session
+        };
+        let mut inv = self.invoke(&scripts::CREATE_SESSION);
+        inv.key(self.keys.session(&session.session_token))
+            .key(self.keys.user(&session.user_id))
+            .arg(&session.user_id)
+            .arg(codec::encode_session(&session))
+            .arg(session.expires.timestamp_millis())
+            .arg(self.ttl());
+        match self.run::<String>(&inv, "create_session").await?.as_str() {
+            "OK" | "EXPIRED" => Ok(session),
+            "NOTFOUND" => Err(AdapterError::not_found(Entity::User)),
+            "CONFLICT" => Err(AdapterError::conflict(
+                Entity::Session,
+                "session token is already in use",
+            )),
+            _ => Err(unexpected("create_session")),
+        }
+    }
+
+    async fn get_session_and_user(
+        &self,
+        session_token: &str,
+    ) -> Result<Option<(AdapterSession, AdapterUser)>> {
+        if !is_outside_by_user_index(session_token) {
+            return Ok(None);
+        }
+        let mut inv = self.invoke(&scripts::GET_SESSION_AND_USER);
+        inv.key(self.keys.session(session_token));
+        let found: Vec<String> = self.run(&inv, "get_session_and_user").await?;
+        let mut it = found.into_iter();
+        let Some(session) = it.next() else {
+            return Ok(None);
+        };
+        let session = codec::decode_session(&session)?;
+        let Some(user) = it.next() else {
+            return Ok(None);
+        };
+        let user = codec::decode_user(&user)?;
+        Ok((user.id == session.user_id).then_some((session, user)))
+    }
+
+    async fn update_session(&self, update: SessionUpdate) -> Result<Option<AdapterSession>> {
+        validate::session_update(&update)?;
+        if !is_outside_by_user_index(&update.session_token) {
+            return Ok(None);
+        }
+        let key = self.keys.session(&update.session_token);
+        let Some(expires) = update.expires else {
+            return self
+                .get(&key, "update_session")
+                .await?
+                .map(|raw| codec::decode_session(&raw))
+                .transpose();
+        };
+        let expires = dates::truncate_to_millis(expires);
+        for _ in 0..CAS_ATTEMPTS {
+            let Some(current) = self.get(&key, "update_session").await? else {
+                return Ok(None);
+            };
+            let (new_raw, session) = codec::merge_session(&current, expires)?;
+            let mut inv = self.invoke(&scripts::UPDATE_SESSION);
+            inv.key(&key)
+                .arg(&current)
+                .arg(&new_raw)
+                .arg(expires.timestamp_millis())
+                .arg(self.ttl())
+                .arg(&session.user_id);
+            match self.run::<String>(&inv, "update_session").await?.as_str() {
+                "OK" | "EXPIRED" => return Ok(Some(session)),
+                "NOTFOUND" => return Ok(None),
+                "RETRY" => continue,
+                _ => return Err(unexpected("update_session")),
+            }
+        }
+        Err(contention("update_session"))
+    }
+
+    async fn delete_session(&self, session_token: &str) -> Result<Option<AdapterSession>> {
+        if !is_outside_by_user_index(session_token) {
+            return Ok(None);
+        }
+        let mut inv = self.invoke(&scripts::DELETE_SESSION);
+        inv.key(self.keys.session(session_token));
+        let found: Option<(String, String)> = self.run(&inv, "delete_session").await?;
+        found
+            .map(|(raw, _)| codec::decode_session(&raw))
+            .transpose()
+    }
+
+    async fn delete_sessions_by_user_id(&self, user_id: &str) -> Result<u64> {
+        if !is_user_id(user_id) {
+            return Ok(0);
+        }
+        let extra = if self.options.sweep_unindexed {
+            self.scan_owned(keys::SESSION, keys::SESSION_BY_USER, user_id)
+                .await?
+        } else {
+            Vec::new()
+        };
+        let mut inv = self.invoke(&scripts::DELETE_SESSIONS_BY_USER);
+        inv.arg(user_id);
+        for k in &extra {
+            inv.arg(k);
+        }
+        self.run(&inv, "delete_sessions_by_user_id").await
+    }
+
+    async fn create_verification_token(
+        &self,
+        token: VerificationToken,
+    ) -> Result<VerificationToken> {
+        validate::verification_token(&token)?;
+        let token = VerificationToken {
+            expires: dates::truncate_to_millis(token.expires),
+            ..token
+        };
+        let mut inv = self.invoke(&scripts::CREATE_TOKEN);
+        inv.key(self.keys.token(&token.identifier, &token.token))
+            .arg(codec::encode_token(&token))
+            .arg(token.expires.timestamp_millis())
+            .arg(self.ttl());
+        match self
+            .run::<String>(&inv, "create_verification_token")
+            .await?
+            .as_str()
+        {
+            "OK" | "EXPIRED" => Ok(token),
+            "CONFLICT" => Err(AdapterError::conflict(
+                Entity::VerificationToken,
+                "(identifier, token) already exists",
+            )),
+            _ => Err(unexpected("create_verification_token")),
+        }
+    }
+
+    async fn use_verification_token(
+        &self,
+        identifier: &str,
+        token: &str,
+    ) -> Result<Option<VerificationToken>> {
+        if !validate::is_storable_key(identifier) || !validate::is_storable_key(token) {
+            return Ok(None);
+        }
+        let mut inv = self.invoke(&scripts::USE_TOKEN);
+        inv.key(self.keys.token(identifier, token))
+            .arg(identifier)
+            .arg(token);
+        let found: Option<(String, String)> = self.run(&inv, "use_verification_token").await?;
+        found.map(|(raw, _)| codec::decode_token(&raw)).transpose()
+    }
+
+    async fn create_authenticator(
+        &self,
+        authenticator: AdapterAuthenticator,
+    ) -> Result<AdapterAuthenticator> {
+        validate::authenticator(&authenticator)?;
+        if !is_outside_by_user_index(&authenticator.credential_id) {
+            return Err(reserved("credentialID"));
+        }
+        if !is_user_id(&authenticator.user_id) {
+            return Err(AdapterError::not_found(Entity::User));
+        }
+        let mut inv = self.invoke(&scripts::CREATE_AUTHENTICATOR);
+        inv.key(self.keys.authenticator(&authenticator.credential_id))
+            .key(self.keys.user(&authenticator.user_id))
+            .key(self.keys.authenticator_by_user(&authenticator.user_id))
+            .arg(codec::encode_authenticator(&authenticator))
+            .arg(&authenticator.credential_id);
+        match self
+            .run::<String>(&inv, "create_authenticator")
+            .await?
+            .as_str()
+        {
+            "OK" => Ok(authenticator),
+            "NOTFOUND" => Err(AdapterError::not_found(Entity::User)),
+            "CONFLICT" => Err(AdapterError::conflict(
+                Entity::Authenticator,
+                "credentialID is already registered",
+            )),
+            "MALFORMED_LIST" => Err(codec::malformed(
+                codec::AUTHENTICATOR_LIST,
+                "not a JSON array",
+            )),
+            _ => Err(unexpected("create_authenticator")),
+        }
+    }
+
+    async fn get_authenticator(&self, credential_id: &str) -> Result<Option<AdapterAuthenticator>> {
+        if !is_outside_by_user_index(credential_id) {
+            return Ok(None);
+        }
+        self.get(&self.keys.authenticator(credential_id), "get_authenticator")
+            .await?
+            .map(|raw| codec::decode_authenticator(&raw))
+            .transpose()
+    }
+
+    async fn list_authenticators_by_user_id(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<AdapterAuthenticator>> {
+        if !is_user_id(user_id) {
+            return Ok(Vec::new());
+        }
+        let mut inv = self.invoke(&scripts::LIST_AUTHENTICATORS);
+        inv.key(self.keys.authenticator_by_user(user_id));
+        let found: Vec<String> = self.run(&inv, "list_authenticators_by_user_id").await?;
+        let mut it = found.into_iter();
+        match it.next().as_deref() {
+            Some("OK") => {}
+            Some("MALFORMED") => {
+                return Err(codec::malformed(
+                    codec::AUTHENTICATOR_LIST,
+                    "not a JSON array",
+                ));
+            }
+            _ => return Err(unexpected("list_authenticators_by_user_id")),
+        }
+        let mut seen = HashMap::new();
+        let mut out = Vec::new();
+        for raw in it {
+            let a = codec::decode_authenticator(&raw)?;
+            // The JS adapter's updateAuthenticatorCounter duplicates ids in the list.
+            if a.user_id == user_id && seen.insert(a.credential_id.clone(), ()).is_none() {
+                out.push(a);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn update_authenticator_counter(
+        &self,
+        credential_id: &str,
+        counter: u32,
+    ) -> Result<AdapterAuthenticator> {
+        if !is_outside_by_user_index(credential_id) {
+            return Err(AdapterError::not_found(Entity::Authenticator));
+        }
+        let key = self.keys.authenticator(credential_id);
+        self.compare_and_set(
+            &key,
+            Entity::Authenticator,
+            "update_authenticator_counter",
+            |raw| codec::merge_counter(raw, counter),
+        )
+        .await
+    }
+
+    async fn delete_expired(&self, now: DateTime<Utc>) -> Result<ExpiredCount> {
+        let sweep = self.options.sweep_unindexed;
+        let sessions = self
+            .expire_pass(
+                self.keys.sessions_by_expiry(),
+                sweep.then_some((keys::SESSION, Some(keys::SESSION_BY_USER))),
+                now,
+                true,
+            )
+            .await?;
+        let verification_tokens = self
+            .expire_pass(
+                self.keys.tokens_by_expiry(),
+                sweep.then_some((keys::TOKEN, None)),
+                now,
+                false,
+            )
+            .await?;
+        Ok(ExpiredCount {
+            sessions,
+            verification_tokens,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_password() {
+        assert_eq!(
+            redact_url("redis://user:s3cret@host:6379/2"),
+            "redis://user:<redacted>@host:6379/2"
+        );
+        assert_eq!(
+            redact_url("redis://:s3cret@host:6379"),
+            "redis://:<redacted>@host:6379"
+        );
+        assert_eq!(redact_url("redis://s3cret@host"), "redis://<redacted>@host");
+        assert_eq!(
+            redact_url("redis://host:6379/0?password=s3cret"),
+            "redis://host:6379/0"
+        );
+        assert!(!redact_url("s3cret").contains("s3cret"));
+    }
+}

@@ -1,0 +1,91 @@
+//! Shared by the integration tests: the server from REDIS_URL and a fresh key prefix.
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use auth_adapter_redis::{RedisAdapter, RedisOptions};
+use redis::aio::ConnectionManager;
+
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| {
+        panic!(
+            "REDIS_URL is not set: run scripts/test (starts a throwaway redis-server), \
+             or set REDIS_URL=redis://… to a server you own"
+        )
+    })
+}
+
+/// A prefix no other test uses.
+pub fn fresh_prefix() -> String {
+    format!("aa-test:{}:", uuid::Uuid::new_v4())
+}
+
+pub async fn adapter_with(options: RedisOptions) -> RedisAdapter {
+    RedisAdapter::connect(&redis_url(), options)
+        .await
+        .expect("connect to REDIS_URL")
+}
+
+/// An adapter under a fresh prefix, with the default options.
+pub async fn fresh() -> (RedisAdapter, String) {
+    let prefix = fresh_prefix();
+    let a = adapter_with(RedisOptions::new().key_prefix(prefix.clone())).await;
+    (a, prefix)
+}
+
+pub async fn raw_conn() -> ConnectionManager {
+    let client = redis::Client::open(redis_url()).expect("REDIS_URL parses");
+    ConnectionManager::new(client).await.expect("connect")
+}
+
+/// Every key under `prefix` (SCAN, never KEYS).
+pub async fn keys_under(conn: &mut ConnectionManager, prefix: &str) -> Vec<String> {
+    let mut pattern = String::new();
+    for c in prefix.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('*');
+    let mut cursor = 0u64;
+    let mut out = Vec::new();
+    loop {
+        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+            .cursor_arg(cursor)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(conn)
+            .await
+            .expect("SCAN");
+        out.extend(batch);
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    out.sort();
+    out
+}
+
+pub async fn get_raw(conn: &mut ConnectionManager, key: &str) -> Option<String> {
+    redis::cmd("GET")
+        .arg(key)
+        .query_async(conn)
+        .await
+        .expect("GET")
+}
+
+pub async fn key_type(conn: &mut ConnectionManager, key: &str) -> String {
+    redis::cmd("TYPE")
+        .arg(key)
+        .query_async(conn)
+        .await
+        .expect("TYPE")
+}
