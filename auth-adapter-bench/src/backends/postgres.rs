@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use auth_adapter_core::{Adapter, AdapterSession, AdapterUser};
+use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, Row};
@@ -53,8 +54,10 @@ impl PgStore {
 /// The PostgresAdapter on `pool` (shared with the raw baseline, so both have the same
 /// connections), with its tables migrated into `schema`.
 async fn adapter_on(pool: &PgPool, schema: &str) -> Result<Arc<dyn Adapter>, BoxError> {
-    let _ = (pool, schema);
-    Err("auth-adapter-postgres is not wired into the benchmark yet".into())
+    let options = PostgresOptions::new().schema(schema);
+    let adapter = PostgresAdapter::with_options(pool.clone(), &options)?;
+    adapter.migrate().await?;
+    Ok(Arc::new(adapter))
 }
 
 async fn drop_schema(pool: &PgPool, schema: &str) -> Result<(), BoxError> {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use auth_adapter_core::{Adapter, AdapterSession, AdapterUser};
+use auth_adapter_sqlite::{SqliteAdapter, SqliteOptions};
 use chrono::DateTime;
 use deadpool_sqlite::rusqlite::{self, OptionalExtension};
 use deadpool_sqlite::{Config, Pool, Runtime};
@@ -16,7 +17,7 @@ use crate::js::JsTarget;
 use crate::runner::Op;
 use crate::workloads::Dataset;
 
-/// The reader connections of the adapter, and of the raw pool.
+/// The reader connections of the adapter (its default), and of the raw pool.
 const READERS: usize = 4;
 
 pub(crate) struct SqliteStore {
@@ -43,8 +44,9 @@ impl SqliteStore {
 
 /// The SqliteAdapter on a new file at `path`, migrated to the drizzle layout.
 async fn adapter_on(path: &std::path::Path) -> Result<Arc<dyn Adapter>, BoxError> {
-    let _ = path;
-    Err("auth-adapter-sqlite is not wired into the benchmark yet".into())
+    let adapter = SqliteAdapter::open(path, SqliteOptions::default().readers(READERS)).await?;
+    adapter.migrate().await?;
+    Ok(Arc::new(adapter))
 }
 
 #[async_trait]
