@@ -447,7 +447,7 @@ async fn find_violations(
         ),
         Violations::DuplicateSessionTokens => (
             Entity::Session,
-            r#"SELECT format('sessions %s', string_agg(id::text, ', ' ORDER BY id)), count(*) OVER ()
+            r#"SELECT format('(sessions %s)', string_agg(id::text, ', ' ORDER BY id)), count(*) OVER ()
                FROM {s}.sessions GROUP BY "sessionToken" HAVING count(*) > 1 ORDER BY min(id) LIMIT $1"#,
             "sessions sharing a session token (listed by row id)",
         ),

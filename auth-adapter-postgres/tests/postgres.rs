@@ -1,0 +1,859 @@
+//! PostgreSQL-specific behaviour: migrations and adoption of an Auth.js database, id
+//! mapping, error mapping, and what never leaks (passwords, tokens).
+
+// Helpers outside #[test] fns unwrap too: a failed setup should fail the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::Duration;
+
+use auth_adapter_core::{
+    AccountType, AccountUpdate, Adapter, AdapterAccount, AdapterAuthenticator, AdapterError,
+    AdapterSession, Entity, NewUser, SessionUpdate, UserUpdate, VerificationToken,
+    dates::truncate_to_millis,
+};
+use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
+use chrono::{DateTime, TimeDelta, Utc};
+use common::{create_upstream_tables, exec, migrated_adapter, unmigrated_adapter};
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+fn ms(date: DateTime<Utc>) -> DateTime<Utc> {
+    truncate_to_millis(date)
+}
+
+fn session_for(user_id: &str, token: &str) -> AdapterSession {
+    AdapterSession {
+        session_token: token.to_owned(),
+        user_id: user_id.to_owned(),
+        expires: ms(Utc::now() + TimeDelta::days(7)),
+    }
+}
+
+fn authenticator_for(user_id: &str, credential_id: &str) -> AdapterAuthenticator {
+    AdapterAuthenticator {
+        credential_id: credential_id.to_owned(),
+        user_id: user_id.to_owned(),
+        provider_account_id: credential_id.to_owned(),
+        credential_public_key: "public-key-base64".to_owned(),
+        counter: 7,
+        credential_device_type: "singleDevice".to_owned(),
+        credential_backed_up: true,
+        transports: Some("usb,nfc".to_owned()),
+    }
+}
+
+/// The names of the constraints and indexes in `schema`.
+async fn constraint_names(pool: &PgPool, schema: &str) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT conname::text FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
+         WHERE n.nspname = $1 UNION SELECT indexname::text FROM pg_indexes WHERE schemaname = $1 \
+         ORDER BY 1",
+    )
+    .bind(schema)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+async fn count(pool: &PgPool, schema: &str, table: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT count(*) FROM \"{schema}\".{table}"
+    )))
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+async fn table_exists(pool: &PgPool, schema: &str, table: &str) -> bool {
+    sqlx::query_scalar("SELECT to_regclass(format('%I.%I', $1::text, $2::text)) IS NOT NULL")
+        .bind(schema)
+        .bind(table)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn migrate_creates_everything_once_then_is_a_no_op() {
+    let (adapter, pool, schema) = unmigrated_adapter().await;
+    let first = adapter.migrate().await.unwrap();
+    assert_eq!(
+        first.created_tables,
+        [
+            "users",
+            "accounts",
+            "sessions",
+            "verification_token",
+            "authenticators"
+        ]
+    );
+    assert_eq!(first.added_constraints.len(), 6, "{first:?}");
+    assert_eq!(first.created_indexes.len(), 3, "{first:?}");
+    assert!(!first.is_noop());
+    let before = constraint_names(&pool, &schema).await;
+
+    let second = adapter.migrate().await.unwrap();
+    assert!(second.is_noop(), "{second:?}");
+    assert_eq!(constraint_names(&pool, &schema).await, before);
+
+    // Works on the result.
+    let user = adapter
+        .create_user(NewUser::with_email("twice@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(adapter.get_user(&user.id).await.unwrap(), Some(user));
+}
+
+#[tokio::test]
+async fn migrate_creates_a_missing_schema() {
+    let pool = common::pool().await;
+    let schema = format!("aa_{}", uuid::Uuid::new_v4().simple());
+    let adapter =
+        PostgresAdapter::with_options(pool.clone(), &PostgresOptions::new().schema(&schema))
+            .unwrap();
+    let report = adapter.migrate().await.unwrap();
+    assert!(report.created_schema);
+    assert!(table_exists(&pool, &schema, "users").await);
+    exec(&pool, format!("DROP SCHEMA \"{schema}\" CASCADE")).await;
+}
+
+#[tokio::test]
+async fn concurrent_migrations_of_one_schema_both_succeed() {
+    let (adapter, _pool, _schema) = unmigrated_adapter().await;
+    let other = adapter.clone();
+    let (a, b) = tokio::join!(adapter.migrate(), other.migrate());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(
+        a.is_noop() != b.is_noop(),
+        "exactly one run does the work: {a:?} {b:?}"
+    );
+}
+
+/// (table, column, type, nullable, max length, default without the schema name)
+type ColumnShape = (String, String, String, String, Option<i32>, Option<String>);
+
+#[tokio::test]
+async fn the_created_tables_are_exactly_upstreams() {
+    let pool = common::pool().await;
+    let upstream = common::fresh_schema(&pool).await;
+    create_upstream_tables(&pool, &upstream).await;
+    let (_adapter, _, ours) = migrated_adapter().await;
+    let columns = |schema: String| {
+        let pool = pool.clone();
+        async move {
+            let rows: Vec<ColumnShape> = sqlx::query_as(
+                "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text, \
+                     character_maximum_length::int, \
+                     replace(column_default, $1, '') \
+                     FROM information_schema.columns WHERE table_schema = $1 \
+                     AND table_name IN ('users', 'accounts', 'sessions', 'verification_token') \
+                     ORDER BY table_name, ordinal_position",
+            )
+            .bind(&schema)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            rows
+        }
+    };
+    let upstream_columns = columns(upstream.clone()).await;
+    assert_eq!(upstream_columns.len(), 4 + 12 + 5 + 3);
+    assert_eq!(columns(ours).await, upstream_columns);
+}
+
+/// Writes a small Auth.js database the way Node's pg-adapter leaves it: users (one without
+/// an email), accounts, sessions, tokens, with ids from the SERIALs.
+async fn seed_upstream(pool: &PgPool, schema: &str) {
+    exec(
+        pool,
+        format!(
+            r#"
+            INSERT INTO "{schema}".users (name, email, "emailVerified", image) VALUES
+              ('Ada', 'ada@example.com', '2026-11-22T11:33:29.559Z', 'https://img/ada'),
+              ('Bob', 'bob@example.com', NULL, NULL),
+              (NULL, NULL, NULL, NULL);
+            INSERT INTO "{schema}".accounts ("userId", type, provider, "providerAccountId",
+              refresh_token, access_token, expires_at, id_token, scope, session_state, token_type)
+            VALUES
+              (1, 'oauth', 'github', '42', 'r1', 'a1', 1795000409, 'i1', 'user', 's1', 'bearer'),
+              (2, 'oidc', 'google', '7', NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+            INSERT INTO "{schema}".sessions ("userId", expires, "sessionToken") VALUES
+              (1, '2030-01-01T00:00:00.123Z', 'token-ada-1'),
+              (1, '2030-01-02T00:00:00Z', 'token-ada-2'),
+              (2, '2020-01-01T00:00:00Z', 'token-bob-expired');
+            INSERT INTO "{schema}".verification_token (identifier, expires, token) VALUES
+              ('ada@example.com', '2030-01-01T00:00:00Z', 'hashed-1');
+            "#
+        ),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn adopting_an_upstream_database_keeps_every_row_and_works() {
+    let (adapter, pool, schema) = unmigrated_adapter().await;
+    create_upstream_tables(&pool, &schema).await;
+    seed_upstream(&pool, &schema).await;
+    let snapshot = |pool: PgPool, schema: String| async move {
+        let mut all = Vec::new();
+        for table in ["users", "accounts", "sessions", "verification_token"] {
+            let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT row_to_json(t)::text FROM \"{schema}\".{table} t ORDER BY 1"
+            )))
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            all.push(rows);
+        }
+        all
+    };
+    let before = snapshot(pool.clone(), schema.clone()).await;
+
+    let report = adapter.migrate().await.unwrap();
+    assert_eq!(report.created_tables, ["authenticators"]);
+    assert_eq!(report.added_constraints.len(), 6);
+    assert_eq!(snapshot(pool.clone(), schema.clone()).await, before);
+    assert!(adapter.migrate().await.unwrap().is_noop());
+
+    // Reads.
+    let ada = adapter.get_user("1").await.unwrap().unwrap();
+    assert_eq!(ada.email.as_deref(), Some("ada@example.com"));
+    assert_eq!(
+        ada.email_verified,
+        Some(
+            DateTime::parse_from_rfc3339("2026-11-22T11:33:29.559Z")
+                .unwrap()
+                .into()
+        )
+    );
+    assert_eq!(
+        adapter
+            .get_user_by_email("bob@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        "2"
+    );
+    assert_eq!(adapter.get_user("3").await.unwrap().unwrap().email, None);
+    assert_eq!(
+        adapter.get_user_by_account("github", "42").await.unwrap(),
+        Some(ada.clone())
+    );
+    let account = adapter.get_account("github", "42").await.unwrap().unwrap();
+    assert_eq!(account.expires_at, Some(1_795_000_409));
+    assert_eq!(account.account_type, AccountType::Oauth);
+    let (session, user) = adapter
+        .get_session_and_user("token-ada-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user, ada);
+    assert_eq!(session.expires.timestamp_subsec_millis(), 123);
+    let token = adapter
+        .use_verification_token("ada@example.com", "hashed-1")
+        .await
+        .unwrap();
+    assert!(token.is_some());
+
+    // Writes: the SERIALs continue, the new constraints hold.
+    let carol = adapter
+        .create_user(NewUser::with_email("carol@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(carol.id, "4");
+    let err = adapter
+        .create_user(NewUser::with_email("ada@example.com"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AdapterError::Conflict {
+                entity: Entity::User,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = adapter
+        .link_account(AdapterAccount::new(
+            &carol.id,
+            AccountType::Oauth,
+            "github",
+            "42",
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AdapterError::Conflict {
+                entity: Entity::Account,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = adapter
+        .create_session(session_for(&carol.id, "token-ada-1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AdapterError::Conflict {
+                entity: Entity::Session,
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    // The cascade now holds for rows Node wrote.
+    let deleted = adapter.delete_user("1").await.unwrap();
+    assert_eq!(deleted, Some(ada));
+    assert_eq!(adapter.get_account("github", "42").await.unwrap(), None);
+    assert_eq!(
+        adapter.get_session_and_user("token-ada-2").await.unwrap(),
+        None
+    );
+    assert_eq!(count(&pool, &schema, "sessions").await, 1);
+}
+
+/// Sets up upstream tables with `extra` rows that break a constraint, runs migrate, and
+/// checks it failed having changed nothing. Returns the error message.
+async fn failed_adoption(extra: &str) -> (AdapterError, String) {
+    let (adapter, pool, schema) = unmigrated_adapter().await;
+    create_upstream_tables(&pool, &schema).await;
+    seed_upstream(&pool, &schema).await;
+    exec(&pool, extra.replace("{s}", &format!("\"{schema}\""))).await;
+    let counts = {
+        let mut c = Vec::new();
+        for table in ["users", "accounts", "sessions", "verification_token"] {
+            c.push(count(&pool, &schema, table).await);
+        }
+        c
+    };
+    let before = constraint_names(&pool, &schema).await;
+
+    let err = adapter.migrate().await.unwrap_err();
+
+    assert_eq!(
+        constraint_names(&pool, &schema).await,
+        before,
+        "nothing added"
+    );
+    assert!(!table_exists(&pool, &schema, "authenticators").await);
+    let mut after = Vec::new();
+    for table in ["users", "accounts", "sessions", "verification_token"] {
+        after.push(count(&pool, &schema, table).await);
+    }
+    assert_eq!(after, counts, "every row kept");
+    let message = err.to_string();
+    println!("{message}"); // shown with --nocapture: what an operator reads
+    assert!(message.contains("nothing was changed"), "{message}");
+    (err, message)
+}
+
+#[tokio::test]
+async fn adoption_with_duplicate_emails_fails_naming_them() {
+    let (err, message) = failed_adoption(
+        r#"INSERT INTO {s}.users (email) VALUES ('ada@example.com'), ('dup@example.com'), ('dup@example.com')"#,
+    )
+    .await;
+    assert!(
+        matches!(
+            err,
+            AdapterError::Conflict {
+                entity: Entity::User,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        message.contains(r#""ada@example.com" (users 1, 4)"#),
+        "{message}"
+    );
+    assert!(
+        message.contains(r#""dup@example.com" (users 5, 6)"#),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn adoption_with_duplicate_accounts_fails_naming_them() {
+    let (err, message) = failed_adoption(
+        r#"INSERT INTO {s}.accounts ("userId", type, provider, "providerAccountId") VALUES (2, 'oauth', 'github', '42')"#,
+    )
+    .await;
+    assert!(
+        matches!(
+            err,
+            AdapterError::Conflict {
+                entity: Entity::Account,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        message.contains(r#"(provider "github", providerAccountId "42") (accounts 1, 3)"#),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn adoption_with_duplicate_session_tokens_names_rows_by_id_never_the_token() {
+    let (err, message) = failed_adoption(
+        r#"INSERT INTO {s}.sessions ("userId", expires, "sessionToken") VALUES (2, now(), 'token-ada-1')"#,
+    )
+    .await;
+    assert!(
+        matches!(
+            err,
+            AdapterError::Conflict {
+                entity: Entity::Session,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(message.contains("sessions 1, 4"), "{message}");
+    assert!(!message.contains("token-ada-1"), "{message}");
+    assert!(!format!("{err:?}").contains("token-ada-1"));
+}
+
+#[tokio::test]
+async fn adoption_with_orphans_fails_naming_them() {
+    let (_err, message) = failed_adoption(
+        r#"INSERT INTO {s}.sessions ("userId", expires, "sessionToken") VALUES (99, now(), 'secret-orphan');
+           INSERT INTO {s}.accounts ("userId", type, provider, "providerAccountId") VALUES (98, 'oauth', 'gitlab', 'x')"#,
+    )
+    .await;
+    assert!(message.contains("session 4 (userId 99)"), "{message}");
+    assert!(
+        message.contains(r#"account 3 (provider "gitlab", providerAccountId "x", userId 98)"#),
+        "{message}"
+    );
+    assert!(!message.contains("secret-orphan"), "{message}");
+}
+
+#[tokio::test]
+async fn a_foreign_table_named_users_is_not_adopted() {
+    let (adapter, pool, schema) = unmigrated_adapter().await;
+    exec(
+        &pool,
+        format!("CREATE TABLE \"{schema}\".users (id SERIAL PRIMARY KEY, login TEXT)"),
+    )
+    .await;
+    let err = adapter.migrate().await.unwrap_err();
+    assert!(matches!(err, AdapterError::Unsupported(_)), "{err}");
+    assert!(
+        !table_exists(&pool, &schema, "accounts").await,
+        "rolled back"
+    );
+}
+
+#[tokio::test]
+async fn ids_that_are_not_int4_are_not_found() {
+    let (adapter, _, _) = migrated_adapter().await;
+    let user = adapter
+        .create_user(NewUser::with_email("ids@example.com"))
+        .await
+        .unwrap();
+    adapter
+        .create_session(session_for(&user.id, "ids-token"))
+        .await
+        .unwrap();
+    for id in [
+        "abc",
+        "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+        "2147483648",
+        "-2147483649",
+        "99999999999999999999",
+        "1.0",
+        " 1",
+        "",
+        "a\0b",
+    ] {
+        assert_eq!(adapter.get_user(id).await.unwrap(), None, "{id:?}");
+        assert_eq!(adapter.delete_user(id).await.unwrap(), None, "{id:?}");
+        assert_eq!(adapter.delete_sessions_by_user_id(id).await.unwrap(), 0);
+        assert!(
+            adapter
+                .list_authenticators_by_user_id(id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        if id.is_empty() || id.contains('\0') {
+            continue; // InvalidInput for writes, checked by the conformance suite
+        }
+        let err = adapter
+            .create_session(session_for(id, "t"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                AdapterError::NotFound {
+                    entity: Entity::User
+                }
+            ),
+            "{err}"
+        );
+        let err = adapter
+            .link_account(AdapterAccount::new(id, AccountType::Oauth, "p", "x"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                AdapterError::NotFound {
+                    entity: Entity::User
+                }
+            ),
+            "{err}"
+        );
+        let err = adapter
+            .create_authenticator(authenticator_for(id, "cred"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                AdapterError::NotFound {
+                    entity: Entity::User
+                }
+            ),
+            "{err}"
+        );
+        let err = adapter
+            .update_user(UserUpdate::new(id).name(None))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                AdapterError::NotFound {
+                    entity: Entity::User
+                }
+            ),
+            "{err}"
+        );
+    }
+    // A well-formed id of nobody: the foreign key answers.
+    let err = adapter
+        .create_session(session_for("2000000000", "t2"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AdapterError::NotFound {
+                entity: Entity::User
+            }
+        ),
+        "{err}"
+    );
+    assert!(adapter.get_user(&user.id).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn every_method_round_trips() {
+    let (adapter, _, _) = migrated_adapter().await;
+    let verified = ms(Utc::now());
+    let user = adapter
+        .create_user(NewUser {
+            name: Some("Ada".into()),
+            email: Some("rt@example.com".into()),
+            email_verified: Some(verified),
+            image: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(user.email_verified, Some(verified));
+
+    // update_user: only the fields given change; Some(None) clears.
+    let updated = adapter
+        .update_user(
+            UserUpdate::new(&user.id)
+                .image(Some("img".into()))
+                .name(None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated.name, None);
+    assert_eq!(updated.image.as_deref(), Some("img"));
+    assert_eq!(updated.email, user.email);
+    assert_eq!(updated.email_verified, Some(verified));
+
+    let mut account =
+        AdapterAccount::new(&user.id, AccountType::Other("saml".into()), "okta", "u1");
+    account.access_token = Some("at".into());
+    account.expires_at = Some(1_795_000_409);
+    assert_eq!(
+        adapter.link_account(account.clone()).await.unwrap(),
+        account
+    );
+    let refreshed = adapter
+        .update_account(
+            AccountUpdate::new("okta", "u1")
+                .access_token(Some("at2".into()))
+                .expires_at(None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refreshed.access_token.as_deref(), Some("at2"));
+    assert_eq!(refreshed.expires_at, None);
+    assert_eq!(refreshed.account_type, AccountType::Other("saml".into()));
+    let err = adapter
+        .update_account(AccountUpdate::new("okta", "nobody"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AdapterError::NotFound {
+                entity: Entity::Account
+            }
+        ),
+        "{err}"
+    );
+
+    let session = session_for(&user.id, "rt-token");
+    assert_eq!(
+        adapter.create_session(session.clone()).await.unwrap(),
+        session
+    );
+    let later = ms(Utc::now() + TimeDelta::days(30));
+    let moved = adapter
+        .update_session(SessionUpdate::new("rt-token", later))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(moved.expires, later);
+    let same = adapter
+        .update_session(SessionUpdate {
+            session_token: "rt-token".into(),
+            expires: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(same, Some(moved.clone()));
+    assert_eq!(
+        adapter.get_session_and_user("rt-token").await.unwrap(),
+        Some((moved, updated.clone()))
+    );
+
+    let auth = authenticator_for(&user.id, "cred-1");
+    assert_eq!(
+        adapter.create_authenticator(auth.clone()).await.unwrap(),
+        auth
+    );
+    let bumped = adapter
+        .update_authenticator_counter("cred-1", u32::MAX)
+        .await
+        .unwrap();
+    assert_eq!(bumped.counter, u32::MAX);
+    assert_eq!(
+        adapter
+            .list_authenticators_by_user_id(&user.id)
+            .await
+            .unwrap(),
+        vec![bumped]
+    );
+    let err = adapter
+        .create_authenticator(authenticator_for(&user.id, "cred-1"))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        AdapterError::Conflict {
+            entity: Entity::Authenticator,
+            ..
+        }
+    ));
+
+    // delete_expired removes only what is past.
+    let past = ms(Utc::now() - TimeDelta::minutes(5));
+    adapter
+        .create_session(AdapterSession {
+            expires: past,
+            ..session_for(&user.id, "old-token")
+        })
+        .await
+        .unwrap();
+    for (token, expires) in [("t-old", past), ("t-new", later)] {
+        adapter
+            .create_verification_token(VerificationToken {
+                identifier: "rt@example.com".into(),
+                token: token.into(),
+                expires,
+            })
+            .await
+            .unwrap();
+    }
+    let removed = adapter.delete_expired(Utc::now()).await.unwrap();
+    assert_eq!((removed.sessions, removed.verification_tokens), (1, 1));
+    assert!(
+        adapter
+            .get_session_and_user("rt-token")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        adapter
+            .use_verification_token("rt@example.com", "t-new")
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // delete_user takes accounts, sessions and authenticators along.
+    assert_eq!(
+        adapter.delete_sessions_by_user_id(&user.id).await.unwrap(),
+        1
+    );
+    adapter
+        .create_session(session_for(&user.id, "rt-token-2"))
+        .await
+        .unwrap();
+    assert_eq!(adapter.delete_user(&user.id).await.unwrap(), Some(updated));
+    assert_eq!(adapter.get_account("okta", "u1").await.unwrap(), None);
+    assert_eq!(adapter.get_authenticator("cred-1").await.unwrap(), None);
+    assert_eq!(adapter.delete_session("rt-token-2").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn one_of_many_concurrent_token_uses_wins() {
+    let (adapter, _, _) = migrated_adapter().await;
+    adapter
+        .create_verification_token(VerificationToken {
+            identifier: "race@example.com".into(),
+            token: "h".into(),
+            expires: ms(Utc::now() + TimeDelta::hours(1)),
+        })
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let adapter = adapter.clone();
+            tokio::spawn(async move {
+                adapter
+                    .use_verification_token("race@example.com", "h")
+                    .await
+            })
+        })
+        .collect();
+    let mut winners = 0;
+    for task in tasks {
+        if task.await.unwrap().unwrap().is_some() {
+            winners += 1;
+        }
+    }
+    assert_eq!(winners, 1);
+}
+
+#[tokio::test]
+async fn conflicts_never_print_the_token() {
+    let (adapter, _, _) = migrated_adapter().await;
+    let user = adapter.create_user(NewUser::default()).await.unwrap();
+    let secret = "super-secret-session-token-value";
+    adapter
+        .create_session(session_for(&user.id, secret))
+        .await
+        .unwrap();
+    let err = adapter
+        .create_session(session_for(&user.id, secret))
+        .await
+        .unwrap_err();
+    assert!(err.is_conflict());
+    assert!(!err.to_string().contains(secret));
+    assert!(!format!("{err:?}").contains(secret));
+}
+
+#[tokio::test]
+async fn an_invalid_schema_name_is_invalid_input() {
+    let pool = PgPoolOptions::new()
+        .connect_lazy("postgres://postgres@127.0.0.1:1/x")
+        .unwrap();
+    for bad in [
+        "",
+        "1x",
+        "a-b",
+        "a\"; DROP TABLE users; --",
+        "é",
+        &"s".repeat(64),
+    ] {
+        let err = PostgresAdapter::with_options(pool.clone(), &PostgresOptions::new().schema(bad))
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                AdapterError::InvalidInput {
+                    field: "schema",
+                    ..
+                }
+            ),
+            "{bad:?}: {err}"
+        );
+        let err = PostgresAdapter::connect_with(
+            "postgres://postgres@127.0.0.1:1/x",
+            &PostgresOptions::new().schema(bad),
+        )
+        .await
+        .unwrap_err();
+        assert!(err.is_invalid_input(), "{bad:?}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_transient_backend_error() {
+    let options = PostgresOptions::new().acquire_timeout(Duration::from_secs(2));
+    let err =
+        PostgresAdapter::connect_with("postgres://postgres:hunter2pw@127.0.0.1:1/x", &options)
+            .await
+            .unwrap_err();
+    assert!(matches!(err, AdapterError::Backend { .. }), "{err}");
+    assert!(err.is_transient(), "{err:?}");
+    assert!(!format!("{err} {err:?}").contains("hunter2pw"));
+
+    // And the same once running: a lazily connected adapter's calls fail transiently.
+    let pool = PgPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(2))
+        .connect_lazy("postgres://postgres@127.0.0.1:1/x")
+        .unwrap();
+    let adapter = PostgresAdapter::new(pool);
+    let err = adapter.get_user("1").await.unwrap_err();
+    assert!(err.is_transient(), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_bad_url_is_invalid_input_without_echoing_it() {
+    let err = PostgresAdapter::connect("postgres://user:hunter2pw@host/db?sslmode=bogus")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AdapterError::InvalidInput { field: "url", .. }),
+        "{err}"
+    );
+    assert!(!format!("{err} {err:?}").contains("hunter2pw"));
+}
+
+#[tokio::test]
+async fn debug_never_prints_the_password() {
+    let pool = PgPoolOptions::new()
+        .connect_lazy("postgres://postgres:hunter2pw@127.0.0.1:1/x")
+        .unwrap();
+    let options = PostgresOptions::new().schema("auth");
+    let adapter = PostgresAdapter::with_options(pool, &options).unwrap();
+    let debug = format!("{adapter:?} {options:?}");
+    assert!(debug.contains("auth"), "{debug}");
+    assert!(!debug.contains("hunter2pw"), "{debug}");
+}
