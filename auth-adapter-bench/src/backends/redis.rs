@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use auth_adapter_core::{Adapter, AdapterSession, AdapterUser};
+use auth_adapter_redis::{RedisAdapter, RedisOptions};
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
 
@@ -31,7 +32,7 @@ impl RedisStore {
         let conn = ConnectionManager::new(client)
             .await
             .map_err(|e| format!("cannot connect to REDIS_URL: {e}"))?;
-        let adapter = adapter_on(url, &prefix).await?;
+        let adapter = adapter_on(&conn, &prefix);
         Ok(RedisStore {
             url: url.to_owned(),
             prefix,
@@ -41,10 +42,11 @@ impl RedisStore {
     }
 }
 
-/// The RedisAdapter with every key under `prefix` (the Auth.js `baseKeyPrefix`).
-async fn adapter_on(url: &str, prefix: &str) -> Result<Arc<dyn Adapter>, BoxError> {
-    let _ = (url, prefix);
-    Err("auth-adapter-redis is not wired into the benchmark yet".into())
+/// The RedisAdapter with every key under `prefix` (the Auth.js `baseKeyPrefix`), on the
+/// same ConnectionManager as the raw baselines.
+fn adapter_on(conn: &ConnectionManager, prefix: &str) -> Arc<dyn Adapter> {
+    let options = RedisOptions::new().key_prefix(prefix);
+    Arc::new(RedisAdapter::from_connection_manager(conn.clone(), options))
 }
 
 #[async_trait]
