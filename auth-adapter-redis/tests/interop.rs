@@ -1,0 +1,396 @@
+//! Interop with the real `@auth/unstorage-adapter` (on unstorage's redis driver), through
+//! `node interop/peer.mjs --adapter unstorage-redis` on the same server and key prefix.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use auth_adapter_core::{
+    AccountType, Adapter, AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser,
+    NewUser, VerificationToken, dates,
+};
+use auth_adapter_redis::{RedisAdapter, RedisOptions};
+use chrono::{DateTime, TimeDelta, Utc};
+use common::*;
+use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
+
+fn interop_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop")
+}
+
+/// Runs `calls` through the real JS adapter under `prefix`; one result per call.
+async fn js(prefix: &str, calls: Value) -> Vec<Value> {
+    let dir = interop_dir();
+    assert!(
+        dir.join("node_modules/@auth/unstorage-adapter").is_dir(),
+        "interop/node_modules is missing: run `npm ci --prefix interop` (or scripts/test)"
+    );
+    let mut child = tokio::process::Command::new("node")
+        .arg(dir.join("peer.mjs"))
+        .args(["--adapter", "unstorage-redis"])
+        .env("REDIS_URL", redis_url())
+        .env("KEY_PREFIX", prefix)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node (Node.js >= 20) must be installed to run the interop tests");
+    let request = json!({ "calls": calls }).to_string();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(request.as_bytes()).await.unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().await.unwrap();
+    assert!(
+        out.status.success(),
+        "peer.mjs failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line: Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+    line["results"].as_array().expect("results").clone()
+}
+
+fn ok(result: &Value) -> &Value {
+    assert!(result.get("error").is_none(), "JS call failed: {result}");
+    &result["ok"]
+}
+
+fn date(d: &DateTime<Utc>) -> Value {
+    json!({ "$date": dates::to_iso(d) })
+}
+
+fn user_json(u: &AdapterUser) -> Value {
+    json!({"id": u.id, "name": u.name, "email": u.email,
+           "emailVerified": u.email_verified.as_ref().map(date), "image": u.image})
+}
+
+fn session_json(s: &AdapterSession) -> Value {
+    json!({"sessionToken": s.session_token, "userId": s.user_id, "expires": date(&s.expires)})
+}
+
+fn authenticator_json(a: &AdapterAuthenticator) -> Value {
+    json!({"credentialID": a.credential_id, "userId": a.user_id,
+           "providerAccountId": a.provider_account_id,
+           "credentialPublicKey": a.credential_public_key, "counter": a.counter,
+           "credentialDeviceType": a.credential_device_type,
+           "credentialBackedUp": a.credential_backed_up, "transports": a.transports})
+}
+
+fn authenticator(
+    user_id: &str,
+    credential_id: &str,
+    transports: Option<&str>,
+) -> AdapterAuthenticator {
+    AdapterAuthenticator {
+        credential_id: credential_id.to_owned(),
+        user_id: user_id.to_owned(),
+        provider_account_id: credential_id.to_owned(),
+        credential_public_key: "cHVibGljLWtleQ==".into(),
+        counter: 3,
+        credential_device_type: "multiDevice".into(),
+        credential_backed_up: false,
+        transports: transports.map(str::to_owned),
+    }
+}
+
+async fn adapter(prefix: &str, sweep: bool) -> RedisAdapter {
+    adapter_with(
+        RedisOptions::new()
+            .key_prefix(prefix)
+            .sweep_unindexed(sweep),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn rust_writes_every_entity_and_auth_js_reads_it_back_equal() {
+    let prefix = fresh_prefix();
+    let a = adapter(&prefix, false).await;
+    let user = a
+        .create_user(NewUser {
+            name: Some("Ada Lovelace".into()),
+            email: Some("ada@example.com".into()),
+            email_verified: Some(dates::truncate_to_millis(Utc::now())),
+            image: Some("https://example.com/ada.png".into()),
+        })
+        .await
+        .unwrap();
+    let mut account = AdapterAccount::new(&user.id, AccountType::Oidc, "google", "g-1:x");
+    account.access_token = Some("ya29.token".into());
+    account.refresh_token = Some("1//refresh".into());
+    account.expires_at = Some(1_795_000_000);
+    account.token_type = Some("bearer".into());
+    account.scope = Some("openid email".into());
+    account.id_token = Some("eyJ.id.token".into());
+    a.link_account(account.clone()).await.unwrap();
+    let session = a
+        .create_session(AdapterSession {
+            session_token: uuid::Uuid::new_v4().to_string(),
+            user_id: user.id.clone(),
+            expires: Utc::now() + TimeDelta::days(30),
+        })
+        .await
+        .unwrap();
+    let token = a
+        .create_verification_token(VerificationToken {
+            identifier: "ada@example.com".into(),
+            token: "a".repeat(64),
+            expires: Utc::now() + TimeDelta::hours(24),
+        })
+        .await
+        .unwrap();
+    let a1 = a
+        .create_authenticator(authenticator(&user.id, "Y3JlZC8x+A==", Some("usb,ble,nfc")))
+        .await
+        .unwrap();
+    let a2 = a
+        .create_authenticator(authenticator(&user.id, "Y3JlZDI=", None))
+        .await
+        .unwrap();
+
+    let r = js(
+        &prefix,
+        json!([
+            {"method": "getUser", "args": [user.id]},
+            {"method": "getUserByEmail", "args": ["ada@example.com"]},
+            {"method": "getUserByAccount", "args": [{"provider": "google", "providerAccountId": "g-1:x"}]},
+            {"method": "getAccount", "args": ["g-1:x", "google"]},
+            {"method": "getSessionAndUser", "args": [session.session_token]},
+            {"method": "db.verificationToken", "args": [{"identifier": token.identifier, "token": token.token}]},
+            {"method": "useVerificationToken", "args": [{"identifier": token.identifier, "token": token.token}]},
+            {"method": "getAuthenticator", "args": [a1.credential_id]},
+            {"method": "listAuthenticatorsByUserId", "args": [user.id]},
+        ]),
+    )
+    .await;
+    let u = user_json(&user);
+    assert_eq!(ok(&r[0]), &u);
+    assert_eq!(ok(&r[1]), &u);
+    assert_eq!(ok(&r[2]), &u);
+    assert_eq!(
+        ok(&r[3]),
+        &json!({"id": "google:g-1:x", "userId": user.id, "type": "oidc", "provider": "google",
+                "providerAccountId": "g-1:x", "access_token": "ya29.token",
+                "refresh_token": "1//refresh", "expires_at": 1_795_000_000,
+                "token_type": "bearer", "scope": "openid email", "id_token": "eyJ.id.token"})
+    );
+    assert_eq!(
+        ok(&r[4]),
+        &json!({"session": session_json(&session), "user": u})
+    );
+    let t = json!({"identifier": token.identifier, "token": token.token, "expires": date(&token.expires)});
+    assert_eq!(ok(&r[5]), &t);
+    assert_eq!(ok(&r[6]), &t);
+    assert_eq!(ok(&r[7]), &authenticator_json(&a1));
+    assert_eq!(
+        ok(&r[8]),
+        &json!([authenticator_json(&a2), authenticator_json(&a1)])
+    );
+    // JS used the token: Rust sees it gone.
+    assert_eq!(
+        a.use_verification_token(&token.identifier, &token.token)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn auth_js_writes_every_entity_and_rust_reads_it_back_equal() {
+    let prefix = fresh_prefix();
+    let a = adapter(&prefix, false).await;
+    let verified = dates::truncate_to_millis(Utc::now());
+    let expires = dates::truncate_to_millis(Utc::now() + TimeDelta::days(30));
+    let token_expires = dates::truncate_to_millis(Utc::now() + TimeDelta::hours(1));
+    let created = js(
+        &prefix,
+        json!([{"method": "createUser", "args": [{"name": "Grace", "email": "grace@example.com",
+                 "emailVerified": date(&verified), "image": null}]}]),
+    )
+    .await;
+    let id = ok(&created[0])["id"].as_str().unwrap().to_owned();
+    let r = js(
+        &prefix,
+        json!([
+            {"method": "linkAccount", "args": [{"userId": id, "type": "oauth", "provider": "github",
+              "providerAccountId": "99", "access_token": "gho_abc", "expires_at": 1_795_000_000,
+              "token_type": "bearer", "scope": "read:user"}]},
+            {"method": "createSession", "args": [{"sessionToken": "js-session", "userId": id,
+              "expires": date(&expires)}]},
+            {"method": "createVerificationToken", "args": [{"identifier": "grace@example.com",
+              "token": "b".repeat(64), "expires": date(&token_expires)}]},
+            {"method": "createAuthenticator", "args": [{"credentialID": "Z3JhY2Ux", "userId": id,
+              "providerAccountId": "Z3JhY2Ux", "credentialPublicKey": "a2V5", "counter": 5,
+              "credentialDeviceType": "platform", "credentialBackedUp": true,
+              "transports": "internal"}]},
+            {"method": "createAuthenticator", "args": [{"credentialID": "Z3JhY2Uy", "userId": id,
+              "providerAccountId": "Z3JhY2Uy", "credentialPublicKey": "a2V5Mg==", "counter": 0,
+              "credentialDeviceType": "singleDevice", "credentialBackedUp": false}]},
+        ]),
+    )
+    .await;
+    for result in &r {
+        ok(result);
+    }
+
+    let user = AdapterUser {
+        id: id.clone(),
+        name: Some("Grace".into()),
+        email: Some("grace@example.com".into()),
+        email_verified: Some(verified),
+        image: None,
+    };
+    assert_eq!(a.get_user(&id).await.unwrap(), Some(user.clone()));
+    assert_eq!(
+        a.get_user_by_email("grace@example.com").await.unwrap(),
+        Some(user.clone())
+    );
+    assert_eq!(
+        a.get_user_by_account("github", "99").await.unwrap(),
+        Some(user.clone())
+    );
+    let mut account = AdapterAccount::new(&id, AccountType::Oauth, "github", "99");
+    account.access_token = Some("gho_abc".into());
+    account.expires_at = Some(1_795_000_000);
+    account.token_type = Some("bearer".into());
+    account.scope = Some("read:user".into());
+    assert_eq!(a.get_account("github", "99").await.unwrap(), Some(account));
+    let session = AdapterSession {
+        session_token: "js-session".into(),
+        user_id: id.clone(),
+        expires,
+    };
+    assert_eq!(
+        a.get_session_and_user("js-session").await.unwrap(),
+        Some((session, user))
+    );
+    assert_eq!(
+        a.use_verification_token("grace@example.com", &"b".repeat(64))
+            .await
+            .unwrap(),
+        Some(VerificationToken {
+            identifier: "grace@example.com".into(),
+            token: "b".repeat(64),
+            expires: token_expires,
+        })
+    );
+    let first = AdapterAuthenticator {
+        credential_id: "Z3JhY2Ux".into(),
+        user_id: id.clone(),
+        provider_account_id: "Z3JhY2Ux".into(),
+        credential_public_key: "a2V5".into(),
+        counter: 5,
+        credential_device_type: "platform".into(),
+        credential_backed_up: true,
+        transports: Some("internal".into()),
+    };
+    let second = AdapterAuthenticator {
+        credential_id: "Z3JhY2Uy".into(),
+        provider_account_id: "Z3JhY2Uy".into(),
+        credential_public_key: "a2V5Mg==".into(),
+        counter: 0,
+        credential_device_type: "singleDevice".into(),
+        credential_backed_up: false,
+        transports: None,
+        ..first.clone()
+    };
+    assert_eq!(
+        a.get_authenticator("Z3JhY2Ux").await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(
+        a.list_authenticators_by_user_id(&id).await.unwrap(),
+        [second, first]
+    );
+
+    // And back: Rust's counter update is what JS reads.
+    a.update_authenticator_counter("Z3JhY2Ux", 6).await.unwrap();
+    let r = js(
+        &prefix,
+        json!([{"method": "getAuthenticator", "args": ["Z3JhY2Ux"]}]),
+    )
+    .await;
+    assert_eq!(ok(&r[0])["counter"], 6);
+    assert_eq!(ok(&r[0])["credentialBackedUp"], true);
+}
+
+/// Writes a user with two sessions and two accounts through the JS adapter.
+async fn js_user_with_two_of_each(prefix: &str, email: &str) -> (String, Vec<String>) {
+    let created = js(
+        prefix,
+        json!([{"method": "createUser", "args": [{"email": email, "emailVerified": null}]}]),
+    )
+    .await;
+    let id = ok(&created[0])["id"].as_str().unwrap().to_owned();
+    let expires = date(&(Utc::now() + TimeDelta::days(30)));
+    let s1 = uuid::Uuid::new_v4().to_string();
+    let s2 = uuid::Uuid::new_v4().to_string();
+    let r = js(
+        prefix,
+        json!([
+            {"method": "createSession", "args": [{"sessionToken": s1, "userId": id, "expires": expires}]},
+            {"method": "createSession", "args": [{"sessionToken": s2, "userId": id, "expires": expires}]},
+            {"method": "linkAccount", "args": [{"userId": id, "type": "oauth", "provider": "github", "providerAccountId": "1"}]},
+            {"method": "linkAccount", "args": [{"userId": id, "type": "oauth", "provider": "gitlab", "providerAccountId": "2"}]},
+        ]),
+    )
+    .await;
+    for result in &r {
+        ok(result);
+    }
+    let keys = vec![
+        format!("{prefix}user:{id}"),
+        format!("{prefix}user:email:{email}"),
+        format!("{prefix}user:session:{s1}"),
+        format!("{prefix}user:session:{s2}"),
+        format!("{prefix}user:account:github:1"),
+        format!("{prefix}user:account:gitlab:2"),
+    ];
+    (id, keys)
+}
+
+#[tokio::test]
+async fn rust_delete_user_cleans_up_what_auth_js_wrote() {
+    let prefix = fresh_prefix();
+    let mut c = raw_conn().await;
+    let (id, keys) = js_user_with_two_of_each(&prefix, "js@example.com").await;
+    let before = keys_under(&mut c, &prefix).await;
+    for k in &keys {
+        assert!(before.contains(k), "JS wrote {k}");
+    }
+    let a = adapter(&prefix, true).await;
+    let deleted = a.delete_user(&id).await.unwrap().expect("the JS user");
+    assert_eq!(deleted.email.as_deref(), Some("js@example.com"));
+    let left = keys_under(&mut c, &prefix).await;
+    let of_user: Vec<&String> = left
+        .iter()
+        .filter(|k| k.contains(&id) || keys.contains(k))
+        .collect();
+    assert!(of_user.is_empty(), "left behind: {of_user:?}");
+    let r = js(&prefix, json!([{"method": "getUser", "args": [id]}])).await;
+    assert_eq!(ok(&r[0]), &Value::Null);
+}
+
+/// The documented limit without `sweep_unindexed`: the JS adapter indexes only the latest
+/// session and account of a user, so those are all `delete_user` can find of what JS wrote.
+#[tokio::test]
+async fn without_the_sweep_delete_user_finds_only_what_the_js_indexes_name() {
+    let prefix = fresh_prefix();
+    let mut c = raw_conn().await;
+    let (id, keys) = js_user_with_two_of_each(&prefix, "limit@example.com").await;
+    let a = adapter(&prefix, false).await;
+    a.delete_user(&id).await.unwrap().expect("the JS user");
+    let left = keys_under(&mut c, &prefix).await;
+    let left: Vec<&String> = keys.iter().filter(|k| left.contains(k)).collect();
+    // The first session and the first account were never indexed by JS.
+    assert_eq!(left, [&keys[2], &keys[4]]);
+    // delete_sessions_by_user_id with the sweep finds the orphan too.
+    let swept = adapter(&prefix, true).await;
+    swept.delete_expired(Utc::now()).await.unwrap();
+    let _ = swept.delete_sessions_by_user_id(&id).await.unwrap();
+    assert_eq!(get_raw(&mut c, &keys[2]).await, None);
+}
