@@ -1,5 +1,7 @@
 //! The conformance suite, each case on its own migrated database file.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may panic
+
 mod common;
 
 use common::fresh_adapter;

@@ -1,7 +1,7 @@
 //! Test helpers: adapters on fresh database files in the system temp directory, removed
 //! when the adapter is dropped.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
