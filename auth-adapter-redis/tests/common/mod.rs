@@ -89,3 +89,25 @@ pub async fn key_type(conn: &mut ConnectionManager, key: &str) -> String {
         .await
         .expect("TYPE")
 }
+
+pub mod server;
+
+/// `REDIS_URL` with its host and port replaced (keeps user, password and db).
+pub fn url_with_address(url: &str, host: &str, port: u16) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a redis:// URL");
+    let (auth, after_auth) = match rest.rsplit_once('@') {
+        Some((a, r)) => (format!("{a}@"), r),
+        None => (String::new(), rest),
+    };
+    let path = after_auth.find('/').map_or("", |i| &after_auth[i..]);
+    format!("{scheme}://{auth}{host}:{port}{path}")
+}
+
+/// Host and port of the server at REDIS_URL.
+pub fn redis_address() -> (String, u16) {
+    let client = redis::Client::open(redis_url()).expect("REDIS_URL parses");
+    match client.get_connection_info().addr() {
+        redis::ConnectionAddr::Tcp(host, port) => (host.clone(), *port),
+        other => panic!("the round-trip test needs a TCP REDIS_URL, not {other:?}"),
+    }
+}
