@@ -52,6 +52,13 @@ local function fix_index(index_key, removed, set_key)
     if other then redis.call('SET', index_key, other) else redis.call('DEL', index_key) end
   end
 end
+-- With TTLs, members of an expiry zset whose keys Redis already expired are dropped a few
+-- at a time on every create, so the zsets stay bounded without delete_expired.
+local function prune_expired_members(z)
+  for _, k in ipairs(redis.call('ZRANGEBYSCORE', z, '-inf', now_ms(), 'LIMIT', 0, 16)) do
+    if redis.call('EXISTS', k) == 0 then redis.call('ZREM', z, k) end
+  end
+end
 local SESSIONS_Z = P .. 'auth-adapter:sessions-by-expiry'
 local TOKENS_Z = P .. 'auth-adapter:tokens-by-expiry'
 local SESSION_P = P .. 'user:session:'
@@ -240,6 +247,7 @@ for _, k in ipairs(stale) do
   redis.call('SREM', set, k)
   redis.call('ZREM', SESSIONS_Z, k)
 end
+if ttl then prune_expired_members(SESSIONS_Z) end
 if ttl and tonumber(exp) <= now_ms() then return 'EXPIRED' end
 if ttl then
   redis.call('SET', KEYS[1], json, 'PXAT', exp)
@@ -318,6 +326,7 @@ return #del
     CREATE_TOKEN = r#"
 local json, exp, ttl = ARGV[2], ARGV[3], ARGV[4] == '1'
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'CONFLICT' end
+if ttl then prune_expired_members(TOKENS_Z) end
 if ttl and tonumber(exp) <= now_ms() then return 'EXPIRED' end
 if ttl then
   redis.call('SET', KEYS[1], json, 'PXAT', exp)

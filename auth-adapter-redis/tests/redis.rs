@@ -798,3 +798,100 @@ async fn script_errors_are_permanent() {
         "nothing half-deleted"
     );
 }
+
+#[tokio::test]
+async fn with_ttls_the_expiry_index_of_expired_keys_is_pruned_on_create() {
+    let (a, p) = fresh().await;
+    let mut c = raw_conn().await;
+    let user = a.create_user(NewUser::default()).await.unwrap();
+    // What Redis leaves once a session's TTL fired: the key is gone, our index entries not.
+    let gone = format!("{p}user:session:gone");
+    let zset = format!("{p}auth-adapter:sessions-by-expiry");
+    let past = (Utc::now() - TimeDelta::minutes(1)).timestamp_millis();
+    let _: () = redis::cmd("ZADD")
+        .arg(&zset)
+        .arg(past)
+        .arg(&gone)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let _: () = redis::cmd("SADD")
+        .arg(format!("{p}auth-adapter:user-sessions:{}", user.id))
+        .arg(&gone)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    a.create_session(session(&user.id, "long", TimeDelta::hours(1)))
+        .await
+        .unwrap();
+    let members: Vec<String> = redis::cmd("ZRANGE")
+        .arg(&zset)
+        .arg(0)
+        .arg(-1)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(members, [format!("{p}user:session:long")]);
+    let set: Vec<String> = redis::cmd("SMEMBERS")
+        .arg(format!("{p}auth-adapter:user-sessions:{}", user.id))
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(set, [format!("{p}user:session:long")]);
+    // Nothing to count: TTL removed it, delete_expired only counts what it removes.
+    let n = a.delete_expired(Utc::now()).await.unwrap();
+    assert_eq!(n.sessions, 0);
+}
+
+#[tokio::test]
+async fn the_sweep_lets_delete_expired_find_what_only_js_wrote() {
+    let p = fresh_prefix();
+    let mut c = raw_conn().await;
+    let past = dates::to_iso(&(Utc::now() - TimeDelta::minutes(1)));
+    let future = dates::to_iso(&(Utc::now() + TimeDelta::hours(1)));
+    let uid = uuid::Uuid::new_v4().to_string();
+    for (k, v) in [
+        (
+            format!("{p}user:token:a@example.com:old"),
+            json!({"identifier": "a@example.com", "token": "old", "expires": past}),
+        ),
+        (
+            format!("{p}user:token:a@example.com:new"),
+            json!({"identifier": "a@example.com", "token": "new", "expires": future}),
+        ),
+        (
+            format!("{p}user:session:js-old"),
+            json!({"sessionToken": "js-old", "userId": uid, "expires": past}),
+        ),
+    ] {
+        let _: () = redis::cmd("SET")
+            .arg(k)
+            .arg(v.to_string())
+            .query_async(&mut c)
+            .await
+            .unwrap();
+    }
+    let _: () = redis::cmd("SET")
+        .arg(format!("{p}user:session:by-user-id:{uid}"))
+        .arg(format!("{p}user:session:js-old"))
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let plain = adapter_with(RedisOptions::new().key_prefix(p.clone())).await;
+    let n = plain.delete_expired(Utc::now()).await.unwrap();
+    assert_eq!(
+        (n.sessions, n.verification_tokens),
+        (0, 0),
+        "not indexed: not found"
+    );
+    let swept = adapter_with(
+        RedisOptions::new()
+            .key_prefix(p.clone())
+            .sweep_unindexed(true),
+    )
+    .await;
+    let n = swept.delete_expired(Utc::now()).await.unwrap();
+    assert_eq!((n.sessions, n.verification_tokens), (1, 1));
+    let left = keys_under(&mut c, &p).await;
+    assert_eq!(left, [format!("{p}user:token:a@example.com:new")]);
+}
