@@ -1,0 +1,739 @@
+//! Interop with the real Auth.js: `@auth/drizzle-adapter` (drizzle-orm/libsql) on the same
+//! SQLite file, driven through `node interop/peer.mjs --adapter drizzle-sqlite`.
+//!
+//! Every scenario runs twice: on a file created by `SqliteAdapter::migrate`, and on a file
+//! whose tables drizzle-kit created (`--setup drizzle-kit`) and `migrate` then adopted.
+//! Every Rust call has returned (so its transaction is committed, WAL) before node starts.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may panic
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use auth_adapter_core::chrono::{DateTime, TimeDelta, Utc};
+use auth_adapter_core::{
+    AccountType, Adapter, AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser,
+    NewUser, SessionUpdate, UserUpdate, VerificationToken,
+};
+use auth_adapter_sqlite::rusqlite::Connection;
+use auth_adapter_sqlite::{SqliteAdapter, SqliteOptions};
+use common::TempDir;
+use serde_json::{Value, json};
+
+fn interop_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../interop")
+}
+
+/// `node interop/peer.mjs --adapter drizzle-sqlite [extra…]` on `path`, with `stdin`.
+fn run_peer(path: &Path, extra: &[&str], stdin: &str) -> String {
+    let dir = interop_dir();
+    assert!(
+        dir.join("node_modules").is_dir(),
+        "interop/node_modules is missing: run `npm ci --prefix interop` (or scripts/test) first"
+    );
+    let mut child = Command::new("node")
+        .arg(dir.join("peer.mjs"))
+        .args(["--adapter", "drizzle-sqlite"])
+        .args(extra)
+        .env("SQLITE_PATH", path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "could not run `node` ({e}): install Node.js >= 20, then `npm ci --prefix interop`"
+            )
+        });
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "peer failed ({}): {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Runs the calls in one node process; each result is `Ok(value)` or `Err(message)`.
+/// `undefined` results come back as `Ok(Value::Null)`.
+async fn js(path: &Path, calls: Vec<(&str, Value)>) -> Vec<Result<Value, String>> {
+    let request = json!({
+        "calls": calls
+            .iter()
+            .map(|(method, args)| json!({"method": method, "args": args}))
+            .collect::<Vec<_>>()
+    })
+    .to_string();
+    let path = path.to_path_buf();
+    let stdout = tokio::task::spawn_blocking(move || run_peer(&path, &[], &request))
+        .await
+        .unwrap();
+    let response: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let results = response["results"].as_array().unwrap();
+    assert_eq!(results.len(), calls.len(), "{response}");
+    results
+        .iter()
+        .map(|result| match result.get("error") {
+            Some(error) => Err(error.as_str().unwrap_or_default().to_owned()),
+            None => Ok(result["ok"].clone()),
+        })
+        .collect()
+}
+
+/// Like [`js`], but every call must succeed.
+async fn js_ok(path: &Path, calls: Vec<(&str, Value)>) -> Vec<Value> {
+    let methods: Vec<String> = calls.iter().map(|(m, _)| m.to_string()).collect();
+    js(path, calls)
+        .await
+        .into_iter()
+        .zip(methods)
+        .map(|(result, method)| result.unwrap_or_else(|e| panic!("{method} failed in JS: {e}")))
+        .collect()
+}
+
+const DATE_KEYS: [&str; 2] = ["emailVerified", "expires"];
+
+/// A Rust model as the peer's JSON: its serde form with dates as `{"$date": iso}`.
+fn to_js(value: &impl serde::Serialize) -> Value {
+    fn wrap(value: Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.into_iter()
+                    .map(|(key, value)| match value {
+                        Value::String(iso) if DATE_KEYS.contains(&key.as_str()) => {
+                            (key, json!({ "$date": iso }))
+                        }
+                        other => (key, wrap(other)),
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.into_iter().map(wrap).collect()),
+            other => other,
+        }
+    }
+    wrap(serde_json::to_value(value).unwrap())
+}
+
+/// The peer's JSON as a Rust model: `{"$date": iso}` back to the ISO string serde reads.
+fn from_js<T: serde::de::DeserializeOwned>(value: &Value) -> T {
+    fn unwrap(value: Value) -> Value {
+        match value {
+            Value::Object(map) if map.len() == 1 && map.contains_key("$date") => {
+                map.into_iter().next().map(|(_, v)| v).unwrap()
+            }
+            Value::Object(map) => {
+                Value::Object(map.into_iter().map(|(k, v)| (k, unwrap(v))).collect())
+            }
+            Value::Array(items) => Value::Array(items.into_iter().map(unwrap).collect()),
+            other => other,
+        }
+    }
+    serde_json::from_value(unwrap(value.clone()))
+        .unwrap_or_else(|e| panic!("JS value {value} does not read as the Rust model: {e}"))
+}
+
+fn ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap()
+}
+
+/// How the file got its tables.
+#[derive(Debug, Clone, Copy)]
+enum Origin {
+    /// `SqliteAdapter::migrate` on a new file.
+    Rust,
+    /// `peer.mjs --setup drizzle-kit`, then adopted by `migrate`.
+    DrizzleKit,
+}
+
+async fn open(origin: Origin) -> (SqliteAdapter, TempDir) {
+    let dir = TempDir::new();
+    let path = dir.db();
+    if let Origin::DrizzleKit = origin {
+        let setup_path = path.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            run_peer(&setup_path, &["--setup", "drizzle-kit"], "")
+        })
+        .await
+        .unwrap();
+        assert!(out.contains("drizzle-kit"), "{out}");
+    }
+    let adapter = SqliteAdapter::open(&path, SqliteOptions::default())
+        .await
+        .unwrap();
+    let report = adapter.migrate().await.unwrap();
+    match origin {
+        Origin::Rust => assert_eq!(report.created_tables.len(), 5, "{report:?}"),
+        Origin::DrizzleKit => {
+            assert!(report.created_tables.is_empty(), "{report:?}");
+            assert_eq!(
+                report.created_indexes,
+                ["account_userId_idx", "session_userId_idx"]
+            );
+        }
+    }
+    (adapter, dir)
+}
+
+fn sorted_by_id(mut list: Vec<Value>) -> Vec<Value> {
+    list.sort_by_key(|a| a["credentialID"].as_str().unwrap_or_default().to_owned());
+    list
+}
+
+async fn rust_writes_js_reads(origin: Origin) {
+    let (adapter, dir) = open(origin).await;
+    let path = dir.db();
+
+    let ada = adapter
+        .create_user(NewUser {
+            name: Some("Ada Lovelace".into()),
+            email: Some("ada@example.com".into()),
+            email_verified: Some(ms(1_795_000_409_559)),
+            image: Some("https://example.com/ada.png".into()),
+        })
+        .await
+        .unwrap();
+    let bare = adapter.create_user(NewUser::default()).await.unwrap();
+    let github = adapter
+        .link_account(AdapterAccount {
+            user_id: ada.id.clone(),
+            account_type: AccountType::Oauth,
+            provider: "github".into(),
+            provider_account_id: "gh-1".into(),
+            refresh_token: Some("refresh".into()),
+            access_token: Some("access".into()),
+            expires_at: Some(1_795_000_409),
+            token_type: Some("bearer".into()),
+            scope: Some("user".into()),
+            id_token: Some("id-token".into()),
+            session_state: Some("state".into()),
+        })
+        .await
+        .unwrap();
+    let passkey = adapter
+        .link_account(AdapterAccount::new(
+            &ada.id,
+            AccountType::Webauthn,
+            "passkey",
+            "Y3JlZC0x",
+        ))
+        .await
+        .unwrap();
+    let session = adapter
+        .create_session(AdapterSession {
+            session_token: "rust-session".into(),
+            user_id: ada.id.clone(),
+            expires: ms(1_797_000_000_123),
+        })
+        .await
+        .unwrap();
+    let token = adapter
+        .create_verification_token(VerificationToken {
+            identifier: "ada@example.com".into(),
+            token: "hashed-in-rust".into(),
+            expires: ms(1_795_000_500_001),
+        })
+        .await
+        .unwrap();
+    let a1 = adapter
+        .create_authenticator(AdapterAuthenticator {
+            credential_id: "Y3JlZC0x".into(),
+            user_id: ada.id.clone(),
+            provider_account_id: "Y3JlZC0x".into(),
+            credential_public_key: "cHVibGljLWtleQ==".into(),
+            counter: 3,
+            credential_device_type: "multiDevice".into(),
+            credential_backed_up: true,
+            transports: Some("usb,ble,nfc".into()),
+        })
+        .await
+        .unwrap();
+    let a2 = adapter
+        .create_authenticator(AdapterAuthenticator {
+            credential_id: "Y3JlZC0y".into(),
+            user_id: ada.id.clone(),
+            provider_account_id: "Y3JlZC0y".into(),
+            credential_public_key: "a2V5LTI=".into(),
+            counter: 0,
+            credential_device_type: "singleDevice".into(),
+            credential_backed_up: false,
+            transports: None,
+        })
+        .await
+        .unwrap();
+
+    let results = js_ok(
+        &path,
+        vec![
+            ("getUser", json!([ada.id])),
+            ("getUser", json!([bare.id])),
+            ("getUserByEmail", json!(["ada@example.com"])),
+            (
+                "getUserByAccount",
+                json!([{"provider": "github", "providerAccountId": "gh-1"}]),
+            ),
+            ("getAccount", json!(["gh-1", "github"])),
+            ("getAccount", json!(["Y3JlZC0x", "passkey"])),
+            ("getSessionAndUser", json!(["rust-session"])),
+            ("getAuthenticator", json!(["Y3JlZC0x"])),
+            ("listAuthenticatorsByUserId", json!([ada.id])),
+            ("db.user", json!([ada.id])),
+            ("db.session", json!(["rust-session"])),
+            (
+                "db.account",
+                json!([{"provider": "github", "providerAccountId": "gh-1"}]),
+            ),
+            (
+                "db.verificationToken",
+                json!([{"identifier": "ada@example.com", "token": "hashed-in-rust"}]),
+            ),
+            ("db.authenticator", json!(["Y3JlZC0y"])),
+        ],
+    )
+    .await;
+    assert_eq!(results[0], to_js(&ada));
+    assert_eq!(results[1], to_js(&bare));
+    assert_eq!(results[2], to_js(&ada));
+    assert_eq!(results[3], to_js(&ada));
+    assert_eq!(results[4], to_js(&github));
+    assert_eq!(results[5], to_js(&passkey));
+    assert_eq!(
+        results[6],
+        json!({"session": to_js(&session), "user": to_js(&ada)})
+    );
+    assert_eq!(results[7], to_js(&a1));
+    assert_eq!(
+        sorted_by_id(results[8].as_array().unwrap().clone()),
+        [to_js(&a1), to_js(&a2)]
+    );
+    assert_eq!(results[9], to_js(&ada));
+    assert_eq!(results[10], to_js(&session));
+    assert_eq!(results[11], to_js(&github));
+    assert_eq!(results[12], to_js(&token));
+    assert_eq!(results[13], to_js(&a2));
+
+    // JS changes what Rust wrote; Rust sees it.
+    let results = js_ok(
+        &path,
+        vec![
+            ("updateUser", json!([{"id": ada.id, "name": "Countess"}])),
+            (
+                "updateSession",
+                json!([{"sessionToken": "rust-session", "expires": {"$date": "2027-01-01T00:00:00.042Z"}}]),
+            ),
+            ("updateAuthenticatorCounter", json!(["Y3JlZC0x", 9])),
+        ],
+    )
+    .await;
+    let renamed = AdapterUser {
+        name: Some("Countess".into()),
+        ..ada.clone()
+    };
+    assert_eq!(results[0], to_js(&renamed));
+    assert_eq!(
+        adapter.get_user(&ada.id).await.unwrap(),
+        Some(renamed.clone())
+    );
+    let (moved, _) = adapter
+        .get_session_and_user("rust-session")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(moved.expires, ms(1_798_761_600_042));
+    assert_eq!(
+        adapter
+            .get_authenticator("Y3JlZC0x")
+            .await
+            .unwrap()
+            .unwrap(),
+        AdapterAuthenticator {
+            counter: 9,
+            ..a1.clone()
+        }
+    );
+
+    // JS deletes the user Rust created: the foreign keys cascade to Rust's rows.
+    js_ok(&path, vec![("deleteUser", json!([ada.id]))]).await;
+    assert_eq!(adapter.get_user(&ada.id).await.unwrap(), None);
+    assert_eq!(adapter.get_account("github", "gh-1").await.unwrap(), None);
+    assert_eq!(
+        adapter.get_session_and_user("rust-session").await.unwrap(),
+        None
+    );
+    assert!(
+        adapter
+            .list_authenticators_by_user_id(&ada.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(adapter.get_user(&bare.id).await.unwrap(), Some(bare));
+}
+
+async fn js_writes_rust_reads(origin: Origin) {
+    let (adapter, dir) = open(origin).await;
+    let path = dir.db();
+
+    let created = js_ok(
+        &path,
+        vec![
+            (
+                "createUser",
+                json!([{
+                    "id": "ignored-by-drizzle",
+                    "name": "Grace Hopper",
+                    "email": "grace@example.com",
+                    "emailVerified": {"$date": "2026-11-22T11:33:29.559Z"},
+                    "image": "https://example.com/grace.png"
+                }]),
+            ),
+            (
+                "createUser",
+                json!([{"email": "second@example.com", "emailVerified": null}]),
+            ),
+        ],
+    )
+    .await;
+    let grace: AdapterUser = from_js(&created[0]);
+    let second: AdapterUser = from_js(&created[1]);
+    assert_eq!(
+        grace.email_verified,
+        auth_adapter_core::dates::from_iso("2026-11-22T11:33:29.559Z")
+    );
+    assert_eq!(
+        adapter.get_user(&grace.id).await.unwrap(),
+        Some(grace.clone())
+    );
+    assert_eq!(
+        adapter
+            .get_user_by_email("second@example.com")
+            .await
+            .unwrap(),
+        Some(second.clone())
+    );
+
+    let account = json!({
+        "userId": grace.id,
+        "type": "oidc",
+        "provider": "google",
+        "providerAccountId": "g-42",
+        "access_token": "ya29.token",
+        "expires_at": 1795000409,
+        "token_type": "bearer",
+        "scope": "openid email",
+        "id_token": "eyJ.id.token",
+    });
+    let authenticator = json!({
+        "credentialID": "Z3JhY2UtY3JlZA==",
+        "userId": grace.id,
+        "providerAccountId": "Z3JhY2UtY3JlZA==",
+        "credentialPublicKey": "Z3JhY2Uta2V5",
+        "counter": 12,
+        "credentialDeviceType": "platform",
+        "credentialBackedUp": true,
+        "transports": "internal",
+    });
+    let session = json!({
+        "sessionToken": "js-session",
+        "userId": grace.id,
+        "expires": {"$date": "2026-12-22T11:33:29.001Z"},
+    });
+    let token = json!({
+        "identifier": "grace@example.com",
+        "token": "hashed-in-js",
+        "expires": {"$date": "2026-11-23T11:33:29.999Z"},
+    });
+    let results = js_ok(
+        &path,
+        vec![
+            ("linkAccount", json!([account])),
+            ("createSession", json!([session])),
+            ("createVerificationToken", json!([token])),
+            ("createAuthenticator", json!([authenticator])),
+        ],
+    )
+    .await;
+    assert_eq!(results[1], session);
+    assert_eq!(results[2], token);
+
+    // Rust reads every one back equal.
+    let mut expected_account: Value = account.clone();
+    for key in ["refresh_token", "session_state"] {
+        expected_account[key] = Value::Null;
+    }
+    let expected_account: AdapterAccount = from_js(&expected_account);
+    assert_eq!(expected_account.account_type, AccountType::Oidc);
+    assert_eq!(
+        adapter.get_account("google", "g-42").await.unwrap(),
+        Some(expected_account)
+    );
+    assert_eq!(
+        adapter.get_user_by_account("google", "g-42").await.unwrap(),
+        Some(grace.clone())
+    );
+    let session: AdapterSession = from_js(&session);
+    assert_eq!(
+        adapter.get_session_and_user("js-session").await.unwrap(),
+        Some((session.clone(), grace.clone()))
+    );
+    let authenticator: AdapterAuthenticator = from_js(&authenticator);
+    assert_eq!(
+        adapter.get_authenticator("Z3JhY2UtY3JlZA==").await.unwrap(),
+        Some(authenticator.clone())
+    );
+    assert_eq!(
+        adapter
+            .list_authenticators_by_user_id(&grace.id)
+            .await
+            .unwrap(),
+        [authenticator.clone()]
+    );
+    assert_eq!(
+        adapter
+            .use_verification_token("grace@example.com", "hashed-in-js")
+            .await
+            .unwrap(),
+        Some(from_js::<VerificationToken>(&token))
+    );
+
+    // Rust changes what JS wrote; JS sees it.
+    let updated = adapter
+        .update_user(UserUpdate::new(&grace.id).email(Some("grace@navy.mil".into())))
+        .await
+        .unwrap();
+    let extended = adapter
+        .update_session(SessionUpdate::new(
+            "js-session",
+            session.expires + TimeDelta::days(30),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let counted = adapter
+        .update_authenticator_counter("Z3JhY2UtY3JlZA==", 13)
+        .await
+        .unwrap();
+    let results = js_ok(
+        &path,
+        vec![
+            ("getUserByEmail", json!(["grace@navy.mil"])),
+            ("getUserByEmail", json!(["grace@example.com"])),
+            ("db.session", json!(["js-session"])),
+            ("getAuthenticator", json!(["Z3JhY2UtY3JlZA=="])),
+            (
+                "db.verificationToken",
+                json!([{"identifier": "grace@example.com", "token": "hashed-in-js"}]),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(results[0], to_js(&updated));
+    assert_eq!(results[1], Value::Null);
+    assert_eq!(results[2], to_js(&extended));
+    assert_eq!(results[3], to_js(&counted));
+    assert_eq!(results[4], Value::Null, "the token was used in Rust");
+
+    // Rust deletes the user JS created: its account, session and authenticator go too.
+    assert_eq!(adapter.delete_user(&grace.id).await.unwrap(), Some(updated));
+    let results = js_ok(
+        &path,
+        vec![
+            ("db.user", json!([grace.id])),
+            (
+                "db.account",
+                json!([{"provider": "google", "providerAccountId": "g-42"}]),
+            ),
+            ("db.session", json!(["js-session"])),
+            ("db.authenticator", json!(["Z3JhY2UtY3JlZA=="])),
+            ("db.user", json!([second.id])),
+        ],
+    )
+    .await;
+    assert_eq!(
+        results[..4],
+        [Value::Null, Value::Null, Value::Null, Value::Null]
+    );
+    assert_eq!(results[4], to_js(&second));
+}
+
+async fn tokens_are_single_use_across_sides(origin: Origin) {
+    let (adapter, dir) = open(origin).await;
+    let path = dir.db();
+
+    // Made in Rust, used in JS, then gone for Rust.
+    let rust_token = adapter
+        .create_verification_token(VerificationToken {
+            identifier: "ada@example.com".into(),
+            token: "made-in-rust".into(),
+            expires: ms(1_795_000_409_559),
+        })
+        .await
+        .unwrap();
+    let pair = json!({"identifier": "ada@example.com", "token": "made-in-rust"});
+    let results = js_ok(
+        &path,
+        vec![
+            (
+                "useVerificationToken",
+                json!([{"identifier": "other@example.com", "token": "made-in-rust"}]),
+            ),
+            ("useVerificationToken", json!([pair])),
+            ("useVerificationToken", json!([pair])),
+        ],
+    )
+    .await;
+    assert_eq!(results[0], Value::Null, "the identifier must match too");
+    assert_eq!(results[1], to_js(&rust_token));
+    assert_eq!(results[2], Value::Null);
+    assert_eq!(
+        adapter
+            .use_verification_token("ada@example.com", "made-in-rust")
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Made in JS, used in Rust, then gone for JS.
+    let made = json!({
+        "identifier": "grace@example.com",
+        "token": "made-in-js",
+        "expires": {"$date": "2026-11-23T00:00:00.777Z"},
+    });
+    js_ok(&path, vec![("createVerificationToken", json!([made]))]).await;
+    assert_eq!(
+        adapter
+            .use_verification_token("grace@example.com", "made-in-js")
+            .await
+            .unwrap(),
+        Some(from_js(&made))
+    );
+    assert_eq!(
+        adapter
+            .use_verification_token("grace@example.com", "made-in-js")
+            .await
+            .unwrap(),
+        None
+    );
+    let results = js_ok(
+        &path,
+        vec![(
+            "useVerificationToken",
+            json!([{"identifier": "grace@example.com", "token": "made-in-js"}]),
+        )],
+    )
+    .await;
+    assert_eq!(results[0], Value::Null);
+
+    // A key taken on one side is a conflict on the other.
+    js_ok(&path, vec![("createVerificationToken", json!([made]))]).await;
+    let err = adapter
+        .create_verification_token(from_js(&made))
+        .await
+        .unwrap_err();
+    assert!(err.is_conflict(), "{err:?}");
+    let user = adapter
+        .create_user(NewUser::with_email("taken@example.com"))
+        .await
+        .unwrap();
+    let results = js(
+        &path,
+        vec![("createUser", json!([{"email": "taken@example.com"}]))],
+    )
+    .await;
+    assert!(
+        results[0].is_err(),
+        "JS must refuse a taken email: {results:?}"
+    );
+    assert_eq!(
+        adapter
+            .get_user_by_email("taken@example.com")
+            .await
+            .unwrap(),
+        Some(user)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_writes_js_reads_on_a_file_migrated_by_rust() {
+    rust_writes_js_reads(Origin::Rust).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_writes_js_reads_on_a_drizzle_kit_file() {
+    rust_writes_js_reads(Origin::DrizzleKit).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn js_writes_rust_reads_on_a_file_migrated_by_rust() {
+    js_writes_rust_reads(Origin::Rust).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn js_writes_rust_reads_on_a_drizzle_kit_file() {
+    js_writes_rust_reads(Origin::DrizzleKit).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_single_use_across_sides_on_a_file_migrated_by_rust() {
+    tokens_are_single_use_across_sides(Origin::Rust).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_single_use_across_sides_on_a_drizzle_kit_file() {
+    tokens_are_single_use_across_sides(Origin::DrizzleKit).await;
+}
+
+/// `(type, name, tbl_name, sql)` of every schema object.
+fn schema_of(path: &Path) -> Vec<(String, String, String, Option<String>)> {
+    let conn = Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master \
+             WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+        )
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_writes_exactly_the_drizzle_kit_schema_plus_two_indexes() {
+    let (rust, rust_dir) = open(Origin::Rust).await;
+    let kit_dir = TempDir::new();
+    let kit_path = kit_dir.db();
+    {
+        let kit_path = kit_path.clone();
+        tokio::task::spawn_blocking(move || run_peer(&kit_path, &["--setup", "drizzle-kit"], ""))
+            .await
+            .unwrap();
+    }
+    let from_kit = schema_of(&kit_path);
+    let from_rust = schema_of(&rust_dir.db());
+    let extra: Vec<_> = from_rust
+        .iter()
+        .filter(|object| !from_kit.contains(object))
+        .map(|(_, name, _, _)| name.as_str())
+        .collect();
+    assert_eq!(extra, ["account_userId_idx", "session_userId_idx"]);
+    assert_eq!(from_rust.len(), from_kit.len() + 2, "{from_kit:#?}");
+
+    // Adopting the drizzle-kit file makes it identical to ours.
+    let adopted = SqliteAdapter::open(&kit_path, SqliteOptions::default())
+        .await
+        .unwrap();
+    adopted.migrate().await.unwrap();
+    drop(adopted);
+    drop(rust);
+    assert_eq!(schema_of(&kit_path), from_rust);
+}
