@@ -1,0 +1,518 @@
+//! Interop with the real `@auth/pg-adapter`, through `node interop/peer.mjs --adapter pg`
+//! on the same server and schema: Rust writes and Auth.js reads, Auth.js writes and Rust
+//! reads, and a verification token is used once across both.
+//!
+//! Every scenario runs twice: on a schema created by our `migrate`, and on one created by
+//! upstream's `schema.sql` (`peer.mjs --setup upstream-schema`) and then adopted by
+//! `migrate`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use auth_adapter_core::{
+    AccountType, Adapter, AdapterAccount, AdapterSession, AdapterUser, NewUser, UserUpdate,
+    VerificationToken, dates,
+};
+use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{Value, json};
+
+fn interop_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop")
+}
+
+/// Runs `peer.mjs --adapter pg` with `args` on `schema`, `stdin` as its request.
+fn peer(schema: &str, args: &[&str], stdin: &str) -> Vec<u8> {
+    let dir = interop_dir();
+    assert!(
+        dir.join("node_modules/@auth/pg-adapter").is_dir(),
+        "interop/node_modules is missing: run `npm ci --prefix interop` (or scripts/test)"
+    );
+    let mut child = Command::new("node")
+        .arg(dir.join("peer.mjs"))
+        .args(["--adapter", "pg"])
+        .args(args)
+        .env("DATABASE_URL", common::database_url())
+        .env("PG_SCHEMA", schema)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node (Node.js >= 20) must be installed to run the interop tests");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "peer.mjs {args:?} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Runs `calls` through the real JS adapter on `schema`; one result per call.
+fn js(schema: &str, calls: Value) -> Vec<Value> {
+    let out = peer(schema, &[], &json!({ "calls": calls }).to_string());
+    let line: Value = serde_json::from_slice(&out).expect("one JSON line");
+    line["results"].as_array().expect("results").clone()
+}
+
+fn ok(result: &Value) -> &Value {
+    assert!(result.get("error").is_none(), "JS call failed: {result}");
+    &result["ok"]
+}
+
+/// A JS value with its serial `id` checked to be a number and removed (the row id of an
+/// account or session, which our API does not carry).
+fn without_row_id(value: &Value) -> Value {
+    let mut value = value.clone();
+    let id = value
+        .as_object_mut()
+        .expect("an object")
+        .remove("id")
+        .expect("a row id");
+    assert!(id.is_i64(), "row id is a number: {id}");
+    value
+}
+
+fn date(d: &DateTime<Utc>) -> Value {
+    json!({ "$date": dates::to_iso(d) })
+}
+
+fn from_date(v: &Value) -> DateTime<Utc> {
+    dates::from_iso(v["$date"].as_str().expect("a $date")).expect("an ISO date")
+}
+
+/// pg-adapter ids are SERIAL integers: JSON numbers on the JS side.
+fn id_number(id: &str) -> Value {
+    json!(id.parse::<i64>().expect("a numeric id"))
+}
+
+fn user_json(u: &AdapterUser) -> Value {
+    json!({"id": id_number(&u.id), "name": u.name, "email": u.email,
+           "emailVerified": u.email_verified.as_ref().map(date), "image": u.image})
+}
+
+fn account_json(a: &AdapterAccount) -> Value {
+    json!({"userId": id_number(&a.user_id), "type": a.account_type.as_str(),
+           "provider": a.provider, "providerAccountId": a.provider_account_id,
+           "refresh_token": a.refresh_token, "access_token": a.access_token,
+           "expires_at": a.expires_at, "id_token": a.id_token, "scope": a.scope,
+           "session_state": a.session_state, "token_type": a.token_type})
+}
+
+fn session_json(s: &AdapterSession) -> Value {
+    json!({"sessionToken": s.session_token, "userId": id_number(&s.user_id),
+           "expires": date(&s.expires)})
+}
+
+fn token_json(t: &VerificationToken) -> Value {
+    json!({"identifier": t.identifier, "token": t.token, "expires": date(&t.expires)})
+}
+
+/// Who created the tables.
+#[derive(Debug, Clone, Copy)]
+enum Tables {
+    /// Our `migrate` on an empty schema.
+    RustMigrated,
+    /// Upstream's schema.sql via `peer.mjs --setup upstream-schema`, then our `migrate`.
+    UpstreamAdopted,
+}
+
+/// A fresh schema set up as `tables` says, and a migrated adapter on it.
+async fn shared_schema(tables: Tables) -> (PostgresAdapter, String) {
+    let pool = common::pool().await;
+    let schema = common::fresh_schema(&pool).await;
+    if let Tables::UpstreamAdopted = tables {
+        let out = peer(&schema, &["--setup", "upstream-schema"], "");
+        let line: Value = serde_json::from_slice(&out).expect("one JSON line");
+        assert_eq!(line["setup"], "upstream-schema", "{line}");
+    }
+    let adapter =
+        PostgresAdapter::with_options(pool, &PostgresOptions::new().schema(&schema)).unwrap();
+    let report = adapter.migrate().await.unwrap();
+    match tables {
+        Tables::RustMigrated => assert_eq!(report.created_tables.len(), 5, "{report:?}"),
+        Tables::UpstreamAdopted => {
+            assert_eq!(report.created_tables, ["authenticators"], "{report:?}");
+            assert_eq!(report.added_constraints.len(), 6, "{report:?}");
+        }
+    }
+    (adapter, schema)
+}
+
+fn ms(d: DateTime<Utc>) -> DateTime<Utc> {
+    dates::truncate_to_millis(d)
+}
+
+async fn rust_writes_auth_js_reads(tables: Tables) {
+    let (a, schema) = shared_schema(tables).await;
+    let user = a
+        .create_user(NewUser {
+            name: Some("Ada Lovelace".into()),
+            email: Some("ada@example.com".into()),
+            email_verified: Some(ms(Utc::now())),
+            image: Some("https://example.com/ada.png".into()),
+        })
+        .await
+        .unwrap();
+    let bare = a.create_user(NewUser::default()).await.unwrap();
+    let mut account = AdapterAccount::new(&user.id, AccountType::Oidc, "google", "g-1:x");
+    account.access_token = Some("ya29.token".into());
+    account.refresh_token = Some("1//refresh".into());
+    account.expires_at = Some(1_795_000_000);
+    account.token_type = Some("bearer".into());
+    account.scope = Some("openid email".into());
+    account.id_token = Some("eyJ.id.token".into());
+    account.session_state = Some("state".into());
+    a.link_account(account.clone()).await.unwrap();
+    let plain = a
+        .link_account(AdapterAccount::new(
+            &bare.id,
+            AccountType::Oauth,
+            "github",
+            "42",
+        ))
+        .await
+        .unwrap();
+    let session = a
+        .create_session(AdapterSession {
+            session_token: uuid::Uuid::new_v4().to_string(),
+            user_id: user.id.clone(),
+            expires: ms(Utc::now() + TimeDelta::days(30)),
+        })
+        .await
+        .unwrap();
+    let token = a
+        .create_verification_token(VerificationToken {
+            identifier: "ada@example.com".into(),
+            token: "a".repeat(64),
+            expires: ms(Utc::now() + TimeDelta::hours(24)),
+        })
+        .await
+        .unwrap();
+
+    let key = json!({"provider": "google", "providerAccountId": "g-1:x"});
+    let plain_key = json!({"provider": "github", "providerAccountId": "42"});
+    let token_key = json!({"identifier": token.identifier, "token": token.token});
+    let r = js(
+        &schema,
+        json!([
+            {"method": "getUser", "args": [user.id]},
+            {"method": "getUserByEmail", "args": ["ada@example.com"]},
+            {"method": "getUserByAccount", "args": [key]},
+            {"method": "getUser", "args": [bare.id]},
+            {"method": "db.user", "args": [user.id]},
+            {"method": "db.account", "args": [key]},
+            {"method": "db.account", "args": [plain_key]},
+            {"method": "getSessionAndUser", "args": [session.session_token]},
+            {"method": "db.session", "args": [session.session_token]},
+            {"method": "db.verificationToken", "args": [token_key]},
+            {"method": "useVerificationToken", "args": [token_key]},
+            {"method": "useVerificationToken", "args": [token_key]},
+        ]),
+    );
+    let u = user_json(&user);
+    assert_eq!(ok(&r[0]), &u);
+    assert_eq!(ok(&r[1]), &u);
+    assert_eq!(ok(&r[2]), &u);
+    assert_eq!(ok(&r[3]), &user_json(&bare));
+    assert_eq!(
+        ok(&r[3]),
+        &json!({"id": id_number(&bare.id), "name": null, "email": null, "emailVerified": null, "image": null})
+    );
+    assert_eq!(ok(&r[4]), &u);
+    assert_eq!(without_row_id(ok(&r[5])), account_json(&account));
+    assert!(ok(&r[5])["expires_at"].is_i64(), "expires_at is a number");
+    assert_eq!(without_row_id(ok(&r[6])), account_json(&plain));
+    let got = ok(&r[7]);
+    assert_eq!(got["user"], u);
+    assert_eq!(without_row_id(&got["session"]), session_json(&session));
+    assert_eq!(without_row_id(ok(&r[8])), session_json(&session));
+    assert_eq!(ok(&r[9]), &token_json(&token));
+    assert_eq!(ok(&r[10]), &token_json(&token));
+    assert_eq!(ok(&r[11]), &Value::Null, "second use in JS gets nothing");
+    // JS used the token: Rust sees it gone.
+    assert_eq!(
+        a.use_verification_token(&token.identifier, &token.token)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+async fn auth_js_writes_rust_reads(tables: Tables) {
+    let (a, schema) = shared_schema(tables).await;
+    let verified = "2026-11-22T11:33:29.559Z";
+    let r = js(
+        &schema,
+        json!([
+            {"method": "createUser", "args": [{"id": uuid::Uuid::new_v4().to_string(), "name": "Grace",
+              "email": "grace@example.com", "emailVerified": {"$date": verified},
+              "image": "https://example.com/g.png"}]},
+            {"method": "createUser", "args": [{"email": "bare@example.com", "emailVerified": null}]},
+        ]),
+    );
+    let user = ok(&r[0]).clone();
+    let bare = ok(&r[1]).clone();
+    let id = user["id"].as_i64().expect("a numeric id").to_string();
+    let bare_id = bare["id"].as_i64().expect("a numeric id").to_string();
+    let expected_user = AdapterUser {
+        id: id.clone(),
+        name: Some("Grace".into()),
+        email: Some("grace@example.com".into()),
+        email_verified: dates::from_iso(verified),
+        image: Some("https://example.com/g.png".into()),
+    };
+    assert_eq!(user, user_json(&expected_user));
+
+    let session_expires = "2026-12-22T11:33:29.001Z";
+    let token_expires = "2026-11-23T11:33:29.999Z";
+    let r = js(
+        &schema,
+        json!([
+            {"method": "linkAccount", "args": [{"userId": user["id"], "type": "oauth",
+              "provider": "github", "providerAccountId": "1234", "access_token": "gho_x",
+              "refresh_token": "ghr_y", "expires_at": 1_795_000_409, "token_type": "bearer",
+              "scope": "read:user", "id_token": "idt", "session_state": "st"}]},
+            {"method": "linkAccount", "args": [{"userId": bare["id"], "type": "email",
+              "provider": "email", "providerAccountId": "bare@example.com"}]},
+            {"method": "createSession", "args": [{"sessionToken": "js-session-token",
+              "userId": user["id"], "expires": {"$date": session_expires}}]},
+            {"method": "createVerificationToken", "args": [{"identifier": "grace@example.com",
+              "token": "js-hashed-token", "expires": {"$date": token_expires}}]},
+        ]),
+    );
+    for result in &r {
+        ok(result);
+    }
+
+    assert_eq!(a.get_user(&id).await.unwrap(), Some(expected_user.clone()));
+    assert_eq!(
+        a.get_user_by_email("grace@example.com").await.unwrap(),
+        Some(expected_user.clone())
+    );
+    assert_eq!(
+        a.get_user(&bare_id).await.unwrap(),
+        Some(AdapterUser {
+            id: bare_id.clone(),
+            name: None,
+            email: Some("bare@example.com".into()),
+            email_verified: None,
+            image: None,
+        })
+    );
+    assert_eq!(
+        a.get_user_by_account("github", "1234").await.unwrap(),
+        Some(expected_user.clone())
+    );
+    assert_eq!(
+        a.get_account("github", "1234").await.unwrap(),
+        Some(AdapterAccount {
+            user_id: id.clone(),
+            account_type: AccountType::Oauth,
+            provider: "github".into(),
+            provider_account_id: "1234".into(),
+            refresh_token: Some("ghr_y".into()),
+            access_token: Some("gho_x".into()),
+            expires_at: Some(1_795_000_409),
+            token_type: Some("bearer".into()),
+            scope: Some("read:user".into()),
+            id_token: Some("idt".into()),
+            session_state: Some("st".into()),
+        })
+    );
+    assert_eq!(
+        a.get_account("email", "bare@example.com").await.unwrap(),
+        Some(AdapterAccount::new(
+            &bare_id,
+            AccountType::Email,
+            "email",
+            "bare@example.com"
+        ))
+    );
+    let session = AdapterSession {
+        session_token: "js-session-token".into(),
+        user_id: id.clone(),
+        expires: dates::from_iso(session_expires).unwrap(),
+    };
+    assert_eq!(
+        a.get_session_and_user("js-session-token").await.unwrap(),
+        Some((session, expected_user.clone()))
+    );
+    let token = VerificationToken {
+        identifier: "grace@example.com".into(),
+        token: "js-hashed-token".into(),
+        expires: dates::from_iso(token_expires).unwrap(),
+    };
+    assert_eq!(
+        a.use_verification_token("grace@example.com", "js-hashed-token")
+            .await
+            .unwrap(),
+        Some(token)
+    );
+    assert_eq!(
+        a.use_verification_token("grace@example.com", "js-hashed-token")
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Node keeps working on the tables with our constraints: its updates and its manual
+    // deleteUser (user first, then sessions and accounts, already cascaded).
+    let r = js(
+        &schema,
+        json!([
+            {"method": "useVerificationToken", "args": [{"identifier": "grace@example.com", "token": "js-hashed-token"}]},
+            {"method": "updateUser", "args": [{"id": user["id"], "name": "Grace Hopper"}]},
+            {"method": "updateSession", "args": [{"sessionToken": "js-session-token",
+              "expires": {"$date": "2027-01-01T00:00:00.000Z"}}]},
+            {"method": "createUser", "args": [{"email": "grace@example.com", "emailVerified": null}]},
+        ]),
+    );
+    assert_eq!(
+        ok(&r[0]),
+        &Value::Null,
+        "Rust used the token: JS gets nothing"
+    );
+    assert_eq!(ok(&r[1])["name"], "Grace Hopper");
+    ok(&r[2]);
+    assert!(
+        r[3].get("error").is_some(),
+        "the unique email now holds for Node too: {}",
+        r[3]
+    );
+    let (session, user) = a
+        .get_session_and_user("js-session-token")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.name.as_deref(), Some("Grace Hopper"));
+    assert_eq!(
+        session.expires,
+        dates::from_iso("2027-01-01T00:00:00Z").unwrap()
+    );
+    // And Rust's own update is seen by Node.
+    a.update_user(UserUpdate::new(&id).image(None))
+        .await
+        .unwrap();
+
+    let r = js(
+        &schema,
+        json!([
+            {"method": "getUser", "args": [user.id]},
+            {"method": "deleteUser", "args": [user.id]},
+            {"method": "db.user", "args": [user.id]},
+        ]),
+    );
+    assert_eq!(ok(&r[0])["image"], Value::Null);
+    ok(&r[1]);
+    assert_eq!(ok(&r[2]), &Value::Null);
+    assert_eq!(a.get_user(&id).await.unwrap(), None);
+    assert_eq!(a.get_account("github", "1234").await.unwrap(), None);
+    assert_eq!(
+        a.get_session_and_user("js-session-token").await.unwrap(),
+        None
+    );
+}
+
+async fn a_token_is_used_once_across_both(tables: Tables) {
+    let (a, schema) = shared_schema(tables).await;
+    let expires = ms(Utc::now() + TimeDelta::minutes(15));
+
+    // Created in Rust, used in JS; the second use on either side gets nothing.
+    let rust_token = a
+        .create_verification_token(VerificationToken {
+            identifier: "once@example.com".into(),
+            token: "made-in-rust".into(),
+            expires,
+        })
+        .await
+        .unwrap();
+    let key = json!({"identifier": "once@example.com", "token": "made-in-rust"});
+    let r = js(
+        &schema,
+        json!([
+            {"method": "useVerificationToken", "args": [key]},
+            {"method": "useVerificationToken", "args": [key]},
+            // Created in JS, for Rust to use below.
+            {"method": "createVerificationToken", "args": [{"identifier": "once@example.com",
+              "token": "made-in-js", "expires": date(&expires)}]},
+        ]),
+    );
+    assert_eq!(ok(&r[0]), &token_json(&rust_token));
+    assert_eq!(ok(&r[1]), &Value::Null);
+    assert_eq!(
+        a.use_verification_token("once@example.com", "made-in-rust")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(from_date(&ok(&r[2])["expires"]), expires);
+
+    // Created in JS, used in Rust; the second use on either side gets nothing.
+    let used = a
+        .use_verification_token("once@example.com", "made-in-js")
+        .await
+        .unwrap();
+    assert_eq!(
+        used,
+        Some(VerificationToken {
+            identifier: "once@example.com".into(),
+            token: "made-in-js".into(),
+            expires,
+        })
+    );
+    assert_eq!(
+        a.use_verification_token("once@example.com", "made-in-js")
+            .await
+            .unwrap(),
+        None
+    );
+    let key = json!({"identifier": "once@example.com", "token": "made-in-js"});
+    let r = js(
+        &schema,
+        json!([{"method": "useVerificationToken", "args": [key]}]),
+    );
+    assert_eq!(ok(&r[0]), &Value::Null);
+}
+
+#[tokio::test]
+async fn rust_writes_auth_js_reads_on_rust_migrated_tables() {
+    rust_writes_auth_js_reads(Tables::RustMigrated).await;
+}
+
+#[tokio::test]
+async fn rust_writes_auth_js_reads_on_adopted_upstream_tables() {
+    rust_writes_auth_js_reads(Tables::UpstreamAdopted).await;
+}
+
+#[tokio::test]
+async fn auth_js_writes_rust_reads_on_rust_migrated_tables() {
+    auth_js_writes_rust_reads(Tables::RustMigrated).await;
+}
+
+#[tokio::test]
+async fn auth_js_writes_rust_reads_on_adopted_upstream_tables() {
+    auth_js_writes_rust_reads(Tables::UpstreamAdopted).await;
+}
+
+#[tokio::test]
+async fn a_token_is_used_once_across_both_on_rust_migrated_tables() {
+    a_token_is_used_once_across_both(Tables::RustMigrated).await;
+}
+
+#[tokio::test]
+async fn a_token_is_used_once_across_both_on_adopted_upstream_tables() {
+    a_token_is_used_once_across_both(Tables::UpstreamAdopted).await;
+}
