@@ -495,7 +495,7 @@ async fn js_writes_rust_reads(origin: Origin) {
             .list_authenticators_by_user_id(&grace.id)
             .await
             .unwrap(),
-        [authenticator.clone()]
+        std::slice::from_ref(&authenticator)
     );
     assert_eq!(
         adapter
