@@ -895,3 +895,87 @@ async fn the_sweep_lets_delete_expired_find_what_only_js_wrote() {
     let left = keys_under(&mut c, &p).await;
     assert_eq!(left, [format!("{p}user:token:a@example.com:new")]);
 }
+
+#[test]
+fn the_counting_proxy_parses_resp_commands() {
+    let mut b = b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nPI".to_vec();
+    assert_eq!(server::take_command(&mut b).as_deref(), Some("GET"));
+    assert_eq!(server::take_command(&mut b), None);
+    b.extend_from_slice(b"NG\r\n");
+    assert_eq!(server::take_command(&mut b).as_deref(), Some("PING"));
+    assert!(b.is_empty());
+}
+
+#[tokio::test]
+async fn concurrent_writers_never_lose_an_update_or_share_a_unique_key() {
+    let (a, p) = fresh().await;
+    let mut c = raw_conn().await;
+
+    // Same email from 16 callers: one user.
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let a = a.clone();
+        tasks.push(tokio::spawn(async move {
+            a.create_user(NewUser::with_email("same@example.com")).await
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => created += 1,
+            Err(e) => assert!(e.is_conflict(), "{e}"),
+        }
+    }
+    assert_eq!(created, 1);
+
+    // 16 authenticators registered at once: the JS list keeps all of them (the JS
+    // adapter's read-then-write loses some).
+    let user = a.create_user(NewUser::default()).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let a = a.clone();
+        let id = user.id.clone();
+        tasks.push(tokio::spawn(async move {
+            a.create_authenticator(authenticator(&id, &format!("cred{i}")))
+                .await
+                .unwrap()
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let list: Vec<String> = serde_json::from_str(
+        &get_raw(&mut c, &format!("{p}authenticator:by-user-id:{}", user.id))
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(list.len(), 16);
+    assert_eq!(
+        a.list_authenticators_by_user_id(&user.id)
+            .await
+            .unwrap()
+            .len(),
+        16
+    );
+
+    // Concurrent partial updates of one user: every field survives (compare-and-set).
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let a = a.clone();
+        let id = user.id.clone();
+        tasks.push(tokio::spawn(async move {
+            let update = if i % 2 == 0 {
+                UserUpdate::new(&id).name(Some(format!("name{i}")))
+            } else {
+                UserUpdate::new(&id).image(Some(format!("image{i}")))
+            };
+            a.update_user(update).await.unwrap()
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let u = a.get_user(&user.id).await.unwrap().unwrap();
+    assert!(u.name.is_some() && u.image.is_some(), "{u:?}");
+}
