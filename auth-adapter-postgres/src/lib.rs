@@ -79,12 +79,16 @@
 //!   for rows that would break it: emails held by several users, accounts linked twice,
 //!   sessions sharing a token, and accounts, sessions or authenticators whose user does not
 //!   exist. If there are any, it changes nothing (the transaction is rolled back) and
-//!   returns [`AdapterError::Conflict`] whose message lists them: emails and
+//!   returns [`AdapterError::Conflict`](auth_adapter_core::AdapterError::Conflict) whose message lists them: emails and
 //!   `(provider, providerAccountId)` pairs by value, sessions by their row `id` (a session
 //!   token is a secret and is never printed), at most 20 per kind. Fix those rows and run
 //!   it again.
 //!
-//! A table of the right name with a missing column is [`AdapterError::Unsupported`].
+//! A unique index on the same columns, or a cascading foreign key from `"userId"` to
+//! `users`, that the owner already added under another name counts as ours and is kept
+//! as it is (its violations map to the same `Conflict`s).
+//!
+//! A table of the right name with a missing column is [`AdapterError::Unsupported`](auth_adapter_core::AdapterError::Unsupported).
 //!
 //! # Errors
 //!
@@ -95,7 +99,7 @@
 //! | unique violation (SQLSTATE `23505`) | `Conflict`, naming the key (email, account, session token, verification token, credential id) |
 //! | foreign key violation (`23503`): the user does not exist | `NotFound { entity: User }` |
 //! | update of a missing user, account or authenticator | `NotFound` |
-//! | connection refused or reset, I/O, TLS, pool timed out or closed, `08…`, `40001`, `40P01`, `53300`, `57P01`–`57P03` | `Backend`, [`is_transient`](AdapterError::is_transient) |
+//! | connection refused or reset, I/O, TLS, pool timed out or closed, `08…`, `40001`, `40P01`, `53300`, `57P01`–`57P03` | `Backend`, [`is_transient`](auth_adapter_core::AdapterError::is_transient) |
 //! | anything else | `Backend`, permanent |
 //!
 //! No message carries a secret: PostgreSQL's `DETAIL` (which repeats key values) is

@@ -170,6 +170,19 @@ struct Constraint {
     /// `ALTER TABLE {s}.table ADD CONSTRAINT name …`.
     add: &'static str,
     violations: Violations,
+    /// What makes a constraint of another name just as good.
+    equivalent: Equivalent,
+}
+
+/// A constraint someone else added that does the same job as ours, so ours is not added
+/// beside it (e.g. the `UNIQUE (provider, "providerAccountId")` the pg-adapter docs
+/// suggest, under PostgreSQL's generated name).
+#[derive(Clone, Copy)]
+enum Equivalent {
+    /// A plain unique index (or constraint) on exactly these columns.
+    Unique(&'static [&'static str]),
+    /// A foreign key from `"userId"` to `users` with `ON DELETE CASCADE`.
+    CascadeToUsers,
 }
 
 /// Which rows would break a constraint.
@@ -190,36 +203,42 @@ const CONSTRAINTS: &[Constraint] = &[
         table: "users",
         add: "ALTER TABLE {s}.users ADD CONSTRAINT users_email_key UNIQUE (email)",
         violations: Violations::DuplicateEmails,
+        equivalent: Equivalent::Unique(&["email"]),
     },
     Constraint {
         name: "accounts_provider_account_key",
         table: "accounts",
         add: r#"ALTER TABLE {s}.accounts ADD CONSTRAINT accounts_provider_account_key UNIQUE (provider, "providerAccountId")"#,
         violations: Violations::DuplicateAccounts,
+        equivalent: Equivalent::Unique(&["provider", "providerAccountId"]),
     },
     Constraint {
         name: "sessions_session_token_key",
         table: "sessions",
         add: r#"ALTER TABLE {s}.sessions ADD CONSTRAINT sessions_session_token_key UNIQUE ("sessionToken")"#,
         violations: Violations::DuplicateSessionTokens,
+        equivalent: Equivalent::Unique(&["sessionToken"]),
     },
     Constraint {
         name: "accounts_user_id_fkey",
         table: "accounts",
         add: r#"ALTER TABLE {s}.accounts ADD CONSTRAINT accounts_user_id_fkey FOREIGN KEY ("userId") REFERENCES {s}.users (id) ON DELETE CASCADE"#,
         violations: Violations::OrphanAccounts,
+        equivalent: Equivalent::CascadeToUsers,
     },
     Constraint {
         name: "sessions_user_id_fkey",
         table: "sessions",
         add: r#"ALTER TABLE {s}.sessions ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY ("userId") REFERENCES {s}.users (id) ON DELETE CASCADE"#,
         violations: Violations::OrphanSessions,
+        equivalent: Equivalent::CascadeToUsers,
     },
     Constraint {
         name: "authenticators_user_id_fkey",
         table: "authenticators",
         add: r#"ALTER TABLE {s}.authenticators ADD CONSTRAINT authenticators_user_id_fkey FOREIGN KEY ("userId") REFERENCES {s}.users (id) ON DELETE CASCADE"#,
         violations: Violations::OrphanAuthenticators,
+        equivalent: Equivalent::CascadeToUsers,
     },
 ];
 
@@ -331,10 +350,14 @@ async fn migrate_in(conn: &mut PgConnection, schema: &str) -> Result<MigrationRe
         schema,
     )
     .await?;
-    let missing: Vec<&Constraint> = CONSTRAINTS
-        .iter()
-        .filter(|c| !constraints.contains(c.name))
-        .collect();
+    let mut missing: Vec<&Constraint> = Vec::new();
+    for constraint in CONSTRAINTS {
+        if !constraints.contains(constraint.name)
+            && !has_equivalent(conn, schema, constraint).await?
+        {
+            missing.push(constraint);
+        }
+    }
     if !missing.is_empty() {
         // No writer (Node's included) may add an offending row between the check and the
         // constraint; readers carry on.
@@ -381,6 +404,53 @@ async fn migrate_in(conn: &mut PgConnection, schema: &str) -> Result<MigrationRe
         }
     }
     Ok(report)
+}
+
+/// A plain unique index on exactly the columns `$3` of table `$2` in schema `$1`.
+const SAME_UNIQUE: &str = "SELECT EXISTS (SELECT 1 FROM pg_index i \
+      JOIN pg_class t ON t.oid = i.indrelid \
+      JOIN pg_namespace n ON n.oid = t.relnamespace \
+    WHERE n.nspname = $1 AND t.relname = $2 AND i.indisunique \
+      AND i.indpred IS NULL AND i.indexprs IS NULL \
+      AND i.indnatts = cardinality($3::text[]) \
+      AND (SELECT array_agg(a.attname::text ORDER BY a.attname::text) FROM pg_attribute a \
+           WHERE a.attrelid = t.oid AND a.attnum = ANY (i.indkey::int2[])) \
+        = (SELECT array_agg(c ORDER BY c) FROM unnest($3::text[]) c))";
+
+/// A foreign key from `"userId"` of table `$2` to `users` with `ON DELETE CASCADE`, in
+/// schema `$1`.
+const SAME_CASCADE: &str = r#"SELECT EXISTS (SELECT 1 FROM pg_constraint c
+      JOIN pg_class t ON t.oid = c.conrelid
+      JOIN pg_namespace n ON n.oid = t.relnamespace
+      JOIN pg_class r ON r.oid = c.confrelid
+      JOIN pg_attribute a ON a.attrelid = t.oid AND a.attname = 'userId'
+    WHERE n.nspname = $1 AND t.relname = $2 AND c.contype = 'f' AND c.confdeltype = 'c'
+      AND r.relname = 'users' AND r.relnamespace = n.oid AND c.conkey = ARRAY[a.attnum])"#;
+
+/// Whether `constraint.table` already has a constraint that does the job of ours.
+async fn has_equivalent(
+    conn: &mut PgConnection,
+    schema: &str,
+    constraint: &Constraint,
+) -> Result<bool> {
+    let exists = match constraint.equivalent {
+        Equivalent::Unique(columns) => {
+            sqlx::query_scalar(SAME_UNIQUE)
+                .bind(schema)
+                .bind(constraint.table)
+                .bind(columns)
+                .fetch_one(&mut *conn)
+                .await
+        }
+        Equivalent::CascadeToUsers => {
+            sqlx::query_scalar(SAME_CASCADE)
+                .bind(schema)
+                .bind(constraint.table)
+                .fetch_one(&mut *conn)
+                .await
+        }
+    };
+    exists.map_err(map_err)
 }
 
 /// Fails when a table of ours exists with a different shape (someone else's `users`).

@@ -323,6 +323,70 @@ async fn adopting_an_upstream_database_keeps_every_row_and_works() {
     assert_eq!(count(&pool, &schema, "sessions").await, 1);
 }
 
+#[tokio::test]
+async fn adoption_keeps_equivalent_constraints_the_owner_added() {
+    let (adapter, pool, schema) = unmigrated_adapter().await;
+    create_upstream_tables(&pool, &schema).await;
+    seed_upstream(&pool, &schema).await;
+    // As the pg-adapter docs (PR #13416) suggest, under PostgreSQL's generated names.
+    exec(
+        &pool,
+        format!(
+            r#"ALTER TABLE "{schema}".accounts ADD UNIQUE (provider, "providerAccountId");
+               ALTER TABLE "{schema}".sessions ADD FOREIGN KEY ("userId") REFERENCES "{schema}".users (id) ON DELETE CASCADE;
+               CREATE UNIQUE INDEX owners_email_idx ON "{schema}".users (email);"#
+        ),
+    )
+    .await;
+
+    let report = adapter.migrate().await.unwrap();
+    assert_eq!(
+        report.added_constraints,
+        [
+            "sessions_session_token_key",
+            "accounts_user_id_fkey",
+            "authenticators_user_id_fkey"
+        ]
+    );
+    assert!(adapter.migrate().await.unwrap().is_noop());
+
+    // The owner's constraints do the job, and their violations map like ours.
+    let err = adapter
+        .link_account(AdapterAccount::new("2", AccountType::Oauth, "github", "42"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AdapterError::Conflict {
+                entity: Entity::Account,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = adapter
+        .update_user(UserUpdate::new("2").email(Some("ada@example.com".into())))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AdapterError::Conflict {
+                entity: Entity::User,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    adapter.delete_user("1").await.unwrap().unwrap();
+    assert_eq!(
+        adapter.get_session_and_user("token-ada-2").await.unwrap(),
+        None
+    );
+    assert_eq!(count(&pool, &schema, "sessions").await, 1);
+}
+
 /// Sets up upstream tables with `extra` rows that break a constraint, runs migrate, and
 /// checks it failed having changed nothing. Returns the error message.
 async fn failed_adoption(extra: &str) -> (AdapterError, String) {
