@@ -75,7 +75,12 @@
 //! **Adopting an existing file**: on a database whose tables drizzle-kit (or an earlier
 //! `migrate()`) created, `migrate()` keeps the tables and their rows, checks each has the
 //! columns this crate uses, and adds only the missing indexes, all in one transaction.
-//! Running it again changes nothing.
+//! Running it again changes nothing. If the Node app manages its schema with drizzle-kit
+//! migrations, run those first and let `migrate()` adopt the result: drizzle-kit's first
+//! migration runs plain `CREATE TABLE` and fails on tables that already exist.
+//!
+//! WAL mode is a property of the file, so the Node side uses it too; both processes must
+//! run on the same machine (WAL needs shared memory, no network file systems).
 //!
 //! # Durability
 //!

@@ -735,3 +735,43 @@ fn dropping_the_adapter_after_its_runtime_does_not_panic() {
     drop(runtime);
     drop(adapter);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_write_neither_hangs_nor_breaks_later_calls() {
+    let adapter = Arc::new(Scratch::new().await);
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+    let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
+    let call = {
+        let adapter = adapter.clone();
+        tokio::spawn(async move {
+            adapter
+                .adapter
+                .with_writer(move |conn| {
+                    let _ = started_tx.send(());
+                    let _ = go_rx.blocking_recv();
+                    conn.execute("INSERT INTO user (id) VALUES ('from-cancelled-call')", [])
+                })
+                .await
+        })
+    };
+    started_rx.await.unwrap();
+    // The caller gives up while its statement is running on the blocking pool.
+    call.abort();
+    assert!(call.await.unwrap_err().is_cancelled());
+    let later = {
+        let adapter = adapter.clone();
+        tokio::spawn(async move { adapter.create_user(NewUser::default()).await })
+    };
+    go_tx.send(()).unwrap();
+    // The next write waits for the abandoned statement to finish, then runs.
+    let user = later.await.unwrap().unwrap();
+    assert!(adapter.get_user(&user.id).await.unwrap().is_some());
+    // The abandoned statement finished too: cancellation does not undo a write.
+    assert!(
+        adapter
+            .get_user("from-cancelled-call")
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
