@@ -200,10 +200,12 @@ fn final_check(
     for &credential_id in ops::CREDENTIALS {
         reads.push(Op::GetAuthenticator(credential_id));
     }
-    // Destructive, so last: every token is used once.
-    for &identifier in ops::IDENTIFIERS {
-        for &token in ops::TOKENS {
-            reads.push(Op::UseVerificationToken { identifier, token });
+    // Destructive, so last: every token is used, then used again (which must find nothing).
+    for _ in 0..2 {
+        for &identifier in ops::IDENTIFIERS {
+            for &token in ops::TOKENS {
+                reads.push(Op::UseVerificationToken { identifier, token });
+            }
         }
     }
     for op in &reads {

@@ -338,74 +338,146 @@ fn valid_emails() -> Vec<&'static str> {
     ]
 }
 
-fn names() -> Vec<Option<&'static str>> {
-    vec![None, Some("Ada"), Some("Zoë 🦀"), Some(*LONG_NAME)]
+fn names() -> BoxedStrategy<Option<&'static str>> {
+    let valid = vec![None, Some("Ada"), Some("Zoë 🦀")];
+    prop_oneof![8 => select(valid), 1 => Just(Some(*LONG_NAME))].boxed()
 }
 
-fn images() -> Vec<Option<&'static str>> {
-    vec![None, Some("https://example.com/b.png"), Some("nul\0")]
+fn images() -> BoxedStrategy<Option<&'static str>> {
+    let valid = vec![None, Some("https://example.com/b.png")];
+    prop_oneof![8 => select(valid), 1 => Just(Some("nul\0"))].boxed()
 }
 
 fn verified() -> Vec<Option<i64>> {
     vec![None, Some(1_795_000_409_559), Some(1_700_000_000_001)]
 }
 
-pub(crate) const PROVIDERS: &[&str] = &["github", "pro:vider", "ünï", ""];
-pub(crate) const ACCOUNT_IDS: &[&str] = &["1", "2", "x?y", "ü:1", ""];
+pub(crate) const PROVIDERS: &[&str] = &["github", "prö:vider?", ""];
+pub(crate) const ACCOUNT_IDS: &[&str] = &["1", "ü:1?", ""];
 const KINDS: &[&str] = &["oauth", "oidc", "custom"];
-const ACCESS_TOKENS: &[Option<&str>] = &[None, Some("at-1"), Some("at:2?"), Some("n\0l")];
+fn access_tokens() -> BoxedStrategy<Option<&'static str>> {
+    let valid = vec![None, Some("at-1"), Some("at:2?")];
+    prop_oneof![8 => select(valid), 1 => Just(Some("n\0l"))].boxed()
+}
 const EXPIRES_AT: &[Option<i64>] = &[None, Some(0), Some(1_900_000_000)];
 
 pub(crate) fn session_tokens() -> Vec<&'static str> {
-    vec!["s1", "s:2", "s?3", "sé4", "", "s\0", *LONG_TOKEN]
+    vec!["s1", "s:2?", "sé3", "", "s\0", *LONG_TOKEN]
 }
 
-pub(crate) const IDENTIFIERS: &[&str] = &["ada@example.com", "ü:?@例え.jp", "c@x.io", ""];
-pub(crate) const TOKENS: &[&str] = &["t1", "t:2", "t?3", "", "t\0"];
+pub(crate) const IDENTIFIERS: &[&str] = &["ada@example.com", "ü:?@例え.jp", ""];
+pub(crate) const TOKENS: &[&str] = &["t1", "t:2?", "", "t\0"];
 pub(crate) const CREDENTIALS: &[&str] = &["c1", "c+/=", "cré:d?", "", "c\0"];
 const COUNTERS: &[u32] = &[0, 1, 7, 1000];
 const TRANSPORTS: &[Option<&str>] = &[None, Some("usb,ble,nfc"), Some("internal")];
 
 /// Expiry minutes after [`base`] for created sessions and tokens.
-pub(crate) const EXPIRY_MINUTES: std::ops::Range<i64> = 0..6;
+pub(crate) const EXPIRY_MINUTES: std::ops::Range<i64> = 0..3;
 
 // ---- strategies --------------------------------------------------------------------------
 
-fn user_ref(known: usize) -> BoxedStrategy<UserRef> {
-    let unknown = select(UNKNOWN_USERS).prop_map(UserRef::Unknown);
-    if known == 0 {
-        unknown.boxed()
+/// What the model holds now, as pool values, so that operations mostly name records that
+/// exist (hits, duplicates) and sometimes ones that do not.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Context {
+    /// How many users were created so far.
+    pub(crate) created: usize,
+    /// The indexes of the users not deleted.
+    pub(crate) live: Vec<usize>,
+    /// Emails of live users.
+    pub(crate) emails: Vec<&'static str>,
+    /// Existing account keys.
+    pub(crate) accounts: Vec<(&'static str, &'static str)>,
+    /// Existing session tokens.
+    pub(crate) sessions: Vec<&'static str>,
+    /// Existing `(identifier, token)` pairs.
+    pub(crate) tokens: Vec<(&'static str, &'static str)>,
+    /// Existing credential ids.
+    pub(crate) credentials: Vec<&'static str>,
+}
+
+/// Mostly a value that exists (when there is one), else `fallback`.
+fn prefer<T: Clone + std::fmt::Debug + 'static>(
+    existing: &[T],
+    fallback: BoxedStrategy<T>,
+) -> BoxedStrategy<T> {
+    if existing.is_empty() {
+        fallback
     } else {
-        prop_oneof![8 => (0..known).prop_map(UserRef::User), 1 => unknown].boxed()
+        prop_oneof![2 => select(existing.to_vec()), 1 => fallback].boxed()
+    }
+}
+
+/// One of the first `valid` values of `pool` mostly, any of them sometimes.
+fn mostly_valid(pool: &'static [&'static str], valid: usize) -> BoxedStrategy<&'static str> {
+    prop_oneof![8 => select(&pool[..valid]), 1 => select(pool)].boxed()
+}
+
+fn session_token(ctx: &Context) -> BoxedStrategy<&'static str> {
+    let all = session_tokens();
+    let fallback = prop_oneof![8 => select(all[..3].to_vec()), 1 => select(all)].boxed();
+    prefer(&ctx.sessions, fallback)
+}
+
+fn account_key(ctx: &Context) -> BoxedStrategy<(&'static str, &'static str)> {
+    let fallback = (mostly_valid(PROVIDERS, 2), mostly_valid(ACCOUNT_IDS, 2)).boxed();
+    prefer(&ctx.accounts, fallback)
+}
+
+fn token_key(ctx: &Context) -> BoxedStrategy<(&'static str, &'static str)> {
+    let fallback = (mostly_valid(IDENTIFIERS, 2), mostly_valid(TOKENS, 2)).boxed();
+    prefer(&ctx.tokens, fallback)
+}
+
+fn credential(ctx: &Context) -> BoxedStrategy<&'static str> {
+    prefer(&ctx.credentials, mostly_valid(CREDENTIALS, 3))
+}
+
+fn email(ctx: &Context) -> BoxedStrategy<&'static str> {
+    let fallback = prop_oneof![8 => select(valid_emails()), 1 => select(emails())].boxed();
+    prefer(&ctx.emails, fallback)
+}
+
+/// Mostly a live user, sometimes a deleted one, sometimes an id nobody has.
+fn user_ref(ctx: &Context) -> BoxedStrategy<UserRef> {
+    let unknown = select(UNKNOWN_USERS).prop_map(UserRef::Unknown);
+    match (ctx.created, ctx.live.is_empty()) {
+        (0, _) => unknown.boxed(),
+        (created, true) => prop_oneof![
+            3 => (0..created).prop_map(UserRef::User),
+            1 => unknown,
+        ]
+        .boxed(),
+        (created, false) => prop_oneof![
+            12 => select(ctx.live.clone()).prop_map(UserRef::User),
+            1 => (0..created).prop_map(UserRef::User),
+            1 => unknown,
+        ]
+        .boxed(),
     }
 }
 
 fn maybe<T: Clone + std::fmt::Debug + 'static>(
     inner: impl Strategy<Value = T> + 'static,
 ) -> BoxedStrategy<Option<T>> {
-    prop_oneof![2 => Just(None), 1 => inner.prop_map(Some)].boxed()
+    prop_oneof![1 => Just(None), 1 => inner.prop_map(Some)].boxed()
 }
 
-fn account_key() -> impl Strategy<Value = (&'static str, &'static str)> {
-    (
-        prop_oneof![6 => select(&PROVIDERS[..3]), 1 => Just("")],
-        prop_oneof![6 => select(&ACCOUNT_IDS[..4]), 1 => Just("")],
-    )
+fn expiry() -> impl Strategy<Value = i64> {
+    EXPIRY_MINUTES
 }
 
-fn any_email() -> BoxedStrategy<&'static str> {
-    prop_oneof![6 => select(valid_emails()), 1 => select(emails())].boxed()
-}
-
-/// Every operation, weighted so that creates come often enough for the others to hit.
-pub(crate) fn op(known_users: usize) -> BoxedStrategy<Op> {
-    let u = move || user_ref(known_users);
+/// Every operation, weighted so that creates come often enough for the others to hit (and
+/// mostly creates while there is no user).
+pub(crate) fn op(ctx: &Context) -> BoxedStrategy<Op> {
+    let u = || user_ref(ctx);
+    let create_user_weight = if ctx.live.is_empty() { 30 } else { 5 };
     let arms: Vec<(u32, BoxedStrategy<Op>)> = vec![
         (
-            5,
+            create_user_weight,
             (
-                prop_oneof![1 => Just(None), 6 => any_email().prop_map(Some)],
-                select(names()),
+                prop_oneof![1 => Just(None), 8 => email(ctx).prop_map(Some)],
+                names(),
                 select(verified()),
             )
                 .prop_map(|(email, name, verified_ms)| Op::CreateUser {
@@ -416,10 +488,10 @@ pub(crate) fn op(known_users: usize) -> BoxedStrategy<Op> {
                 .boxed(),
         ),
         (2, u().prop_map(Op::GetUser).boxed()),
-        (2, any_email().prop_map(Op::GetUserByEmail).boxed()),
+        (2, email(ctx).prop_map(Op::GetUserByEmail).boxed()),
         (
             2,
-            account_key()
+            account_key(ctx)
                 .prop_map(|(provider, id)| Op::GetUserByAccount { provider, id })
                 .boxed(),
         ),
@@ -427,10 +499,10 @@ pub(crate) fn op(known_users: usize) -> BoxedStrategy<Op> {
             4,
             (
                 u(),
-                maybe(select(names())),
-                maybe(prop_oneof![4 => any_email().prop_map(Some), 1 => Just(None)]),
+                maybe(names()),
+                maybe(prop_oneof![6 => email(ctx).prop_map(Some), 1 => Just(None)]),
                 maybe(select(verified())),
-                maybe(select(images())),
+                maybe(images()),
             )
                 .prop_map(|(user, name, email, verified_ms, image)| Op::UpdateUser {
                     user,
@@ -446,9 +518,9 @@ pub(crate) fn op(known_users: usize) -> BoxedStrategy<Op> {
             4,
             (
                 u(),
-                account_key(),
+                account_key(ctx),
                 select(KINDS),
-                select(ACCESS_TOKENS),
+                access_tokens(),
                 select(EXPIRES_AT),
             )
                 .prop_map(|(user, (provider, id), kind, access_token, expires_at)| {
@@ -465,22 +537,22 @@ pub(crate) fn op(known_users: usize) -> BoxedStrategy<Op> {
         ),
         (
             1,
-            account_key()
+            account_key(ctx)
                 .prop_map(|(provider, id)| Op::UnlinkAccount { provider, id })
                 .boxed(),
         ),
         (
             2,
-            account_key()
+            account_key(ctx)
                 .prop_map(|(provider, id)| Op::GetAccount { provider, id })
                 .boxed(),
         ),
         (
             2,
             (
-                account_key(),
-                maybe(select(ACCESS_TOKENS)),
-                maybe(select(ACCESS_TOKENS)),
+                account_key(ctx),
+                maybe(access_tokens()),
+                maybe(access_tokens()),
                 maybe(select(EXPIRES_AT)),
             )
                 .prop_map(
@@ -496,7 +568,7 @@ pub(crate) fn op(known_users: usize) -> BoxedStrategy<Op> {
         ),
         (
             4,
-            (u(), select(session_tokens()), EXPIRY_MINUTES)
+            (u(), session_token(ctx), expiry())
                 .prop_map(|(user, token, expires_min)| Op::CreateSession {
                     user,
                     token,
@@ -506,26 +578,24 @@ pub(crate) fn op(known_users: usize) -> BoxedStrategy<Op> {
         ),
         (
             2,
-            select(session_tokens())
-                .prop_map(Op::GetSessionAndUser)
-                .boxed(),
+            session_token(ctx).prop_map(Op::GetSessionAndUser).boxed(),
         ),
         (
             2,
-            (select(session_tokens()), maybe(EXPIRY_MINUTES))
+            (
+                session_token(ctx),
+                prop_oneof![1 => Just(None), 4 => expiry().prop_map(Some)],
+            )
                 .prop_map(|(token, expires_min)| Op::UpdateSession { token, expires_min })
                 .boxed(),
         ),
-        (
-            1,
-            select(session_tokens()).prop_map(Op::DeleteSession).boxed(),
-        ),
+        (1, session_token(ctx).prop_map(Op::DeleteSession).boxed()),
         (1, u().prop_map(Op::DeleteSessionsByUserId).boxed()),
         (
             3,
-            (select(IDENTIFIERS), select(TOKENS), EXPIRY_MINUTES)
+            (token_key(ctx), expiry())
                 .prop_map(
-                    |(identifier, token, expires_min)| Op::CreateVerificationToken {
+                    |((identifier, token), expires_min)| Op::CreateVerificationToken {
                         identifier,
                         token,
                         expires_min,
@@ -535,7 +605,7 @@ pub(crate) fn op(known_users: usize) -> BoxedStrategy<Op> {
         ),
         (
             2,
-            (select(IDENTIFIERS), select(TOKENS))
+            token_key(ctx)
                 .prop_map(|(identifier, token)| Op::UseVerificationToken { identifier, token })
                 .boxed(),
         ),
@@ -543,7 +613,7 @@ pub(crate) fn op(known_users: usize) -> BoxedStrategy<Op> {
             3,
             (
                 u(),
-                select(CREDENTIALS),
+                credential(ctx),
                 select(COUNTERS),
                 any::<bool>(),
                 select(TRANSPORTS),
@@ -559,14 +629,11 @@ pub(crate) fn op(known_users: usize) -> BoxedStrategy<Op> {
                 })
                 .boxed(),
         ),
-        (
-            1,
-            select(CREDENTIALS).prop_map(Op::GetAuthenticator).boxed(),
-        ),
+        (1, credential(ctx).prop_map(Op::GetAuthenticator).boxed()),
         (1, u().prop_map(Op::ListAuthenticatorsByUserId).boxed()),
         (
             2,
-            (select(CREDENTIALS), select(COUNTERS))
+            (credential(ctx), select(COUNTERS))
                 .prop_map(|(credential_id, counter)| Op::UpdateAuthenticatorCounter {
                     credential_id,
                     counter,

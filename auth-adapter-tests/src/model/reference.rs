@@ -66,6 +66,47 @@ fn invalid<T>(check: auth_adapter_core::Result<T>) -> Option<Expected> {
 }
 
 impl ModelState {
+    /// The records that exist now, as pool values, for the generator.
+    pub(crate) fn context(&self) -> ops::Context {
+        ops::Context {
+            created: self.created,
+            live: self
+                .users
+                .keys()
+                .filter_map(|id| id.strip_prefix('u')?.parse().ok())
+                .collect(),
+            emails: ops::emails()
+                .into_iter()
+                .filter(|e| self.email_taken(e, None))
+                .collect(),
+            accounts: ops::PROVIDERS
+                .iter()
+                .flat_map(|&p| ops::ACCOUNT_IDS.iter().map(move |&id| (p, id)))
+                .filter(|(p, id)| {
+                    self.accounts
+                        .contains_key(&((*p).to_owned(), (*id).to_owned()))
+                })
+                .collect(),
+            sessions: ops::session_tokens()
+                .into_iter()
+                .filter(|t| self.sessions.contains_key(*t))
+                .collect(),
+            tokens: ops::IDENTIFIERS
+                .iter()
+                .flat_map(|&i| ops::TOKENS.iter().map(move |&t| (i, t)))
+                .filter(|(i, t)| {
+                    self.tokens
+                        .contains_key(&((*i).to_owned(), (*t).to_owned()))
+                })
+                .collect(),
+            credentials: ops::CREDENTIALS
+                .iter()
+                .copied()
+                .filter(|c| self.authenticators.contains_key(*c))
+                .collect(),
+        }
+    }
+
     fn email_taken(&self, email: &str, except: Option<&str>) -> bool {
         self.users
             .values()
@@ -286,7 +327,7 @@ impl ReferenceStateMachine for Reference {
     }
 
     fn transitions(state: &ModelState) -> BoxedStrategy<Op> {
-        ops::op(state.created)
+        ops::op(&state.context())
     }
 
     fn apply(mut state: ModelState, op: &Op) -> ModelState {
