@@ -206,6 +206,12 @@ pub const CASE_NAMES: &[&str] = __for_each_case!(names);
 /// `$factory` is the path of an `async fn() -> Arc<dyn Adapter>` returning a NEW isolated
 /// store on every call. The calling crate needs `tokio` (features `rt-multi-thread`,
 /// `macros`) as a dev-dependency.
+///
+/// Every case runs on its own tokio runtime (that of its `#[tokio::test]`), and the model
+/// check on one more, calling `$factory` once per sequence. So the factory must open its
+/// connections inside the call: a pool created on one test's runtime breaks when that
+/// runtime is gone. The generated functions take the case names in the calling module;
+/// keep other items there named differently.
 #[macro_export]
 macro_rules! conformance_suite {
     ($factory:path) => {

@@ -1,9 +1,10 @@
 //! Auth.js's "methods exist" tests. In Rust the trait guarantees every method exists, so
-//! these call each named method once and check the answer for records nobody created.
+//! these call the methods and check their answers, for records that exist and for ones
+//! nobody created.
 
 use std::sync::Arc;
 
-use auth_adapter_core::{Adapter, SessionUpdate, UserUpdate};
+use auth_adapter_core::{AccountUpdate, Adapter, SessionUpdate, UserUpdate};
 
 use crate::check::{ErrorKind, err, ok};
 use crate::fixtures;
@@ -74,6 +75,82 @@ pub async fn required_methods_exist(adapter: Arc<dyn Adapter>) {
             .await,
         ErrorKind::NotFound,
         "update_user of a user that does not exist",
+    );
+
+    // The rest of the trait, once each, so a backend cannot leave one unimplemented.
+    assert_eq!(
+        ok(
+            adapter
+                .get_account(&account.provider, &account.provider_account_id)
+                .await,
+            "get_account"
+        ),
+        Some(account.clone())
+    );
+    let refreshed = ok(
+        adapter
+            .update_account(
+                AccountUpdate::new(&account.provider, &account.provider_account_id)
+                    .scope(Some("user repo".into())),
+            )
+            .await,
+        "update_account",
+    );
+    assert_eq!(refreshed.scope.as_deref(), Some("user repo"));
+    let authenticator = fixtures::authenticator(&user.id, Some("internal"));
+    assert_eq!(
+        ok(
+            adapter.create_authenticator(authenticator.clone()).await,
+            "create_authenticator"
+        ),
+        authenticator
+    );
+    assert_eq!(
+        ok(
+            adapter
+                .get_authenticator(&authenticator.credential_id)
+                .await,
+            "get_authenticator"
+        ),
+        Some(authenticator.clone())
+    );
+    assert_eq!(
+        ok(
+            adapter.list_authenticators_by_user_id(&user.id).await,
+            "list_authenticators_by_user_id"
+        ),
+        vec![authenticator.clone()]
+    );
+    let counted = ok(
+        adapter
+            .update_authenticator_counter(&authenticator.credential_id, 43)
+            .await,
+        "update_authenticator_counter",
+    );
+    assert_eq!(counted.counter, 43);
+    ok(
+        adapter.delete_expired(fixtures::now_ms()).await,
+        "delete_expired",
+    );
+    assert_eq!(
+        ok(
+            adapter.delete_sessions_by_user_id(&user.id).await,
+            "delete_sessions_by_user_id"
+        ),
+        1
+    );
+    assert_eq!(
+        ok(
+            adapter
+                .unlink_account(&account.provider, &account.provider_account_id)
+                .await,
+            "unlink_account"
+        ),
+        Some(refreshed)
+    );
+    assert_eq!(
+        ok(adapter.delete_user(&user.id).await, "delete_user"),
+        Some(updated)
     );
 }
 
