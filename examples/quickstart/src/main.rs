@@ -1,11 +1,15 @@
 //! Signs a user in the way Auth.js does, step by step, printing each step.
 //!
-//! `cargo run -p quickstart`
+//! `cargo run -p quickstart` keeps its data in `auth.db` (SQLite, the `@auth/drizzle-adapter`
+//! layout), created in the working directory on the first run; point a Node.js Auth.js app
+//! with the Drizzle adapter at the same file and both see the same users and sessions.
+//! `cargo run -p quickstart -- --memory` keeps everything in memory instead.
 
 use std::error::Error;
 use std::sync::Arc;
 
 use auth_adapter::chrono::{TimeDelta, Utc};
+use auth_adapter::sqlite::{SqliteAdapter, SqliteOptions};
 use auth_adapter::{
     AccountType, Adapter, AdapterAccount, AdapterSession, MemoryAdapter, NewUser, SessionCheck,
     SessionPolicy, VERIFICATION_TOKEN_MAX_AGE, VerificationToken, generate_session_token,
@@ -15,10 +19,18 @@ use auth_adapter::{
 /// Stands in for the `AUTH_SECRET` the Auth.js app is configured with.
 const SECRET: &str = "change-me: the AUTH_SECRET of your Auth.js app";
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let adapter: Arc<dyn Adapter> = Arc::new(MemoryAdapter::new());
-    println!("backend: in memory");
+    let adapter: Arc<dyn Adapter> = if std::env::args().any(|a| a == "--memory") {
+        println!("backend: in memory");
+        Arc::new(MemoryAdapter::new())
+    } else {
+        let path = "auth.db";
+        let sqlite = SqliteAdapter::open(path, SqliteOptions::default()).await?;
+        sqlite.migrate().await?;
+        println!("backend: SQLite file {path} (created if it was missing)");
+        Arc::new(sqlite)
+    };
     sign_in(adapter).await
 }
 
