@@ -1,6 +1,6 @@
 //! [`RedisAdapter`]: the [`Adapter`] on Redis.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 
 use async_trait::async_trait;
@@ -224,76 +224,166 @@ impl RedisAdapter {
         Err(contention(what))
     }
 
-    async fn expire_pass(
+    /// One page of an expiry zset: members scored up to `max`, from `offset`.
+    async fn expiry_page(
         &self,
-        zset: String,
-        sweep: Option<(&str, Option<&str>)>,
-        now: DateTime<Utc>,
-        session: bool,
-    ) -> Result<u64> {
-        let now_ms = now.timestamp_millis();
-        // Members scored up to `now` may be expired; members scored up to the present
-        // may be gone by TTL (when `now` is in the past), which we prune.
-        let bound = now_ms.max(Utc::now().timestamp_millis());
+        zset: &str,
+        max: &str,
+        offset: usize,
+    ) -> Result<Vec<(String, Option<String>)>> {
         let mut inv = self.invoke(&scripts::EXPIRY_CANDIDATES);
-        inv.key(&zset).arg(bound);
-        let candidates: Vec<Vec<String>> = self.run(&inv, "delete_expired").await?;
-        let mut ops: Vec<[String; 4]> = Vec::new();
-        let mut seen = HashSet::new();
-        let mut decide = |key: String, raw: Option<String>, indexed: bool| {
-            if !seen.insert(key.clone()) {
-                return;
-            }
-            let Some(raw) = raw else {
-                if indexed {
-                    ops.push(["Z".into(), key, String::new(), String::new()]);
-                }
-                return;
-            };
-            let parsed = if session {
-                codec::decode_session(&raw).map(|s| (s.expires, s.user_id))
-            } else {
-                codec::decode_token(&raw).map(|t| (t.expires, String::new()))
-            };
-            match parsed {
-                Err(_) => {
-                    if indexed {
-                        ops.push(["Z".into(), key, "unreadable".into(), String::new()]);
-                    }
-                }
-                Ok((expires, user_id)) if expires < now => {
-                    ops.push(["D".into(), key, raw, user_id]);
-                }
-                Ok((expires, _)) => {
-                    if indexed {
-                        let score = expires.timestamp_millis().to_string();
-                        ops.push(["R".into(), key, score, String::new()]);
-                    }
-                }
-            }
-        };
-        for c in candidates {
-            let mut it = c.into_iter();
-            if let Some(key) = it.next() {
-                decide(key, it.next(), true);
-            }
-        }
-        if let Some((kind, skip)) = sweep {
-            for (key, raw) in self.scan_values(kind, skip).await? {
-                decide(key, Some(raw), false);
-            }
-        }
-        let mut removed = 0u64;
+        inv.key(zset).arg(max).arg(offset).arg(EXPIRY_BATCH);
+        let page: Vec<Vec<String>> = self.run(&inv, "delete_expired").await?;
+        Ok(page
+            .into_iter()
+            .filter_map(|member| {
+                let mut it = member.into_iter();
+                it.next().map(|key| (key, it.next()))
+            })
+            .collect())
+    }
+
+    async fn apply_expiry(&self, ops: &[ExpiryOp]) -> Result<u64> {
+        let mut removed = 0;
         for chunk in ops.chunks(EXPIRY_BATCH) {
             let mut inv = self.invoke(&scripts::APPLY_EXPIRY);
             for op in chunk {
-                for part in op {
-                    inv.arg(part);
-                }
+                inv.arg(op.op).arg(&op.key).arg(&op.arg).arg(&op.user_id);
             }
             removed += self.run::<u64>(&inv, "delete_expired").await?;
         }
         Ok(removed)
+    }
+
+    /// `delete_expired` for one kind (sessions or tokens).
+    async fn expire_kind(&self, kind: ExpiryKind, now: DateTime<Utc>) -> Result<u64> {
+        let zset = match kind {
+            ExpiryKind::Session => self.keys.sessions_by_expiry(),
+            ExpiryKind::Token => self.keys.tokens_by_expiry(),
+        };
+        let now_ms = now.timestamp_millis();
+        // Scores are `expires` in whole ms. With a fraction of a ms in `now`, a member
+        // scored `now_ms` expired before `now`; without one, it did not.
+        let max = match dates::truncate_to_millis(now) < now {
+            true => now_ms.to_string(),
+            false => format!("({now_ms}"),
+        };
+        let mut removed = 0;
+        // Phase 1: every member in range leaves it (deleted, forgotten, or re-scored to its
+        // real expiry, which is not before `now`), so the first page is read again until
+        // it is empty. A member that changed in between is decided again.
+        for _ in 0..MAX_EXPIRY_PAGES {
+            let page = self.expiry_page(&zset, &max, 0).await?;
+            if page.is_empty() {
+                break;
+            }
+            let ops: Vec<ExpiryOp> = page
+                .into_iter()
+                .filter_map(|(key, raw)| decide_expiry(kind, now, key, raw, true))
+                .collect();
+            removed += self.apply_expiry(&ops).await?;
+        }
+        // Phase 2 (TTLs on, `now` in the past): members scored between `now` and the
+        // present whose keys Redis already expired are forgotten; live ones stay.
+        let present = Utc::now().timestamp_millis();
+        if self.options.expire_by_ttl && present > now_ms {
+            let max = present.to_string();
+            let mut offset = 0;
+            for _ in 0..MAX_EXPIRY_PAGES {
+                let page = self.expiry_page(&zset, &max, offset).await?;
+                if page.is_empty() {
+                    break;
+                }
+                let (gone, live): (Vec<_>, Vec<_>) =
+                    page.into_iter().partition(|(_, raw)| raw.is_none());
+                offset += live.len();
+                let ops: Vec<ExpiryOp> = gone
+                    .into_iter()
+                    .filter_map(|(key, raw)| decide_expiry(kind, now, key, raw, true))
+                    .collect();
+                self.apply_expiry(&ops).await?;
+            }
+        }
+        // Opt-in: keys only the JS adapters wrote (in no zset).
+        if self.options.sweep_unindexed {
+            let (pattern, skip) = match kind {
+                ExpiryKind::Session => (keys::SESSION, Some(keys::SESSION_BY_USER)),
+                ExpiryKind::Token => (keys::TOKEN, None),
+            };
+            let ops: Vec<ExpiryOp> = self
+                .scan_values(pattern, skip)
+                .await?
+                .into_iter()
+                .filter_map(|(key, raw)| decide_expiry(kind, now, key, Some(raw), false))
+                .collect();
+            removed += self.apply_expiry(&ops).await?;
+        }
+        Ok(removed)
+    }
+}
+
+/// Pages of [`EXPIRY_BATCH`] one `delete_expired` pass reads at most (a bound against
+/// writers that keep changing the same records).
+const MAX_EXPIRY_PAGES: usize = 100_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ExpiryKind {
+    Session,
+    Token,
+}
+
+/// One step of `APPLY_EXPIRY`.
+#[derive(Debug)]
+struct ExpiryOp {
+    /// `D` delete if unchanged, `Z` forget the member, `R` re-score.
+    op: &'static str,
+    key: String,
+    /// `D`: the value read; `Z`: `unreadable` or empty; `R`: the new score.
+    arg: String,
+    /// `D` of a session: its user, whose indexes lose it.
+    user_id: String,
+}
+
+/// What to do with one expiry candidate. `indexed`: it came from our zset (else from the
+/// sweep, where only expired records matter).
+fn decide_expiry(
+    kind: ExpiryKind,
+    now: DateTime<Utc>,
+    key: String,
+    raw: Option<String>,
+    indexed: bool,
+) -> Option<ExpiryOp> {
+    let op = |op, key, arg, user_id| {
+        Some(ExpiryOp {
+            op,
+            key,
+            arg,
+            user_id,
+        })
+    };
+    let Some(raw) = raw else {
+        return if indexed {
+            op("Z", key, String::new(), String::new())
+        } else {
+            None
+        };
+    };
+    let parsed = match kind {
+        ExpiryKind::Session => codec::decode_session(&raw).map(|s| (s.expires, s.user_id)),
+        ExpiryKind::Token => codec::decode_token(&raw).map(|t| (t.expires, String::new())),
+    };
+    match parsed {
+        // Unreadable: left in place, no longer tracked.
+        Err(_) if indexed => op("Z", key, "unreadable".into(), String::new()),
+        Err(_) => None,
+        Ok((expires, user_id)) if expires < now => op("D", key, raw, user_id),
+        Ok((expires, _)) if indexed => op(
+            "R",
+            key,
+            expires.timestamp_millis().to_string(),
+            String::new(),
+        ),
+        Ok(_) => None,
     }
 }
 
@@ -805,23 +895,8 @@ impl Adapter for RedisAdapter {
     }
 
     async fn delete_expired(&self, now: DateTime<Utc>) -> Result<ExpiredCount> {
-        let sweep = self.options.sweep_unindexed;
-        let sessions = self
-            .expire_pass(
-                self.keys.sessions_by_expiry(),
-                sweep.then_some((keys::SESSION, Some(keys::SESSION_BY_USER))),
-                now,
-                true,
-            )
-            .await?;
-        let verification_tokens = self
-            .expire_pass(
-                self.keys.tokens_by_expiry(),
-                sweep.then_some((keys::TOKEN, None)),
-                now,
-                false,
-            )
-            .await?;
+        let sessions = self.expire_kind(ExpiryKind::Session, now).await?;
+        let verification_tokens = self.expire_kind(ExpiryKind::Token, now).await?;
         Ok(ExpiredCount {
             sessions,
             verification_tokens,

@@ -105,11 +105,15 @@
 //! with the JS adapters) and expired records are returned until `delete_expired` removes
 //! them.
 //!
-//! `delete_expired(now)` takes the members of the expiry sorted sets scored up to `now`,
-//! reads each value, and removes (compare-and-delete, with its indexes) those whose stored
-//! `expires` is before `now`; it re-scores a session whose `expires` the JS
-//! `updateSession` moved, and forgets members whose keys are gone. It counts only what it
-//! removed (not what a TTL removed).
+//! `delete_expired(now)` reads the members of the expiry sorted sets scored before `now`,
+//! a page of 256 at a time, with their values, and removes (compare-and-delete, with the
+//! per-user set entry and the JS index) those whose stored `expires` is before `now`. A
+//! session whose `expires` the JS `updateSession` moved is re-scored instead, and members
+//! whose keys are gone are forgotten (with TTLs on and `now` in the past, also those scored
+//! up to the present). It counts only what it removed, not what a TTL removed. With TTLs
+//! on, every create also forgets up to 16 members whose keys Redis already expired, so the
+//! sorted sets stay bounded without `delete_expired`; a per-user set forgets expired
+//! sessions when the user gets a new one.
 //!
 //! # Atomicity
 //!

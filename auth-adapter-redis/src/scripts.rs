@@ -388,10 +388,13 @@ end
 return out
 "#;
 
-    /// KEYS: expiry zset. ARGV: P, bound ms (inclusive). → {{key, json?}...}
+    /// KEYS: expiry zset. ARGV: P, max score (`123` or exclusive `(123`), offset, count.
+    /// One page of members scored up to max, each with its value if the key exists.
+    /// → {{key, json?}...}
     EXPIRY_CANDIDATES = r#"
 local out = {}
-for _, k in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])) do
+local page = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', ARGV[3], ARGV[4])
+for _, k in ipairs(page) do
   local v = redis.call('GET', k)
   if v then table.insert(out, {k, v}) else table.insert(out, {k}) end
 end

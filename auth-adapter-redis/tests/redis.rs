@@ -979,3 +979,74 @@ async fn concurrent_writers_never_lose_an_update_or_share_a_unique_key() {
     let u = a.get_user(&user.id).await.unwrap().unwrap();
     assert!(u.name.is_some() && u.image.is_some(), "{u:?}");
 }
+
+async fn zset_members(c: &mut redis::aio::ConnectionManager, key: &str) -> Vec<String> {
+    redis::cmd("ZRANGE")
+        .arg(key)
+        .arg(0)
+        .arg(-1)
+        .query_async(c)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn delete_expired_pages_through_a_large_backlog() {
+    let p = fresh_prefix();
+    let a = adapter_with(
+        RedisOptions::new()
+            .key_prefix(p.clone())
+            .expire_by_ttl(false),
+    )
+    .await;
+    let mut c = raw_conn().await;
+    let user = a.create_user(NewUser::default()).await.unwrap();
+    for i in 0..600 {
+        a.create_session(session(
+            &user.id,
+            &format!("old{i}"),
+            TimeDelta::minutes(-1 - i),
+        ))
+        .await
+        .unwrap();
+    }
+    a.create_session(session(&user.id, "live", TimeDelta::hours(1)))
+        .await
+        .unwrap();
+    let n = a.delete_expired(Utc::now()).await.unwrap();
+    assert_eq!(n.sessions, 600);
+    assert_eq!(
+        zset_members(&mut c, &format!("{p}auth-adapter:sessions-by-expiry")).await,
+        [format!("{p}user:session:live")]
+    );
+    assert_eq!(a.delete_sessions_by_user_id(&user.id).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn delete_expired_with_a_past_now_forgets_keys_redis_already_expired() {
+    let (a, p) = fresh().await;
+    let mut c = raw_conn().await;
+    let user = a.create_user(NewUser::default()).await.unwrap();
+    a.create_session(session(&user.id, "live", TimeDelta::hours(1)))
+        .await
+        .unwrap();
+    let zset = format!("{p}auth-adapter:sessions-by-expiry");
+    let expired_by_ttl = (Utc::now() - TimeDelta::minutes(1)).timestamp_millis();
+    let _: () = redis::cmd("ZADD")
+        .arg(&zset)
+        .arg(expired_by_ttl)
+        .arg(format!("{p}user:session:ttl-gone"))
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let n = a
+        .delete_expired(Utc::now() - TimeDelta::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(n.sessions, 0, "nothing before `now` to remove");
+    assert_eq!(
+        zset_members(&mut c, &zset).await,
+        [format!("{p}user:session:live")]
+    );
+    assert!(a.get_session_and_user("live").await.unwrap().is_some());
+}
