@@ -265,8 +265,12 @@ fn ddl(template: &str, schema: &str) -> AssertSqlSafe<String> {
     AssertSqlSafe(template.replace("{s}", &format!("\"{schema}\"")))
 }
 
-async fn run_ddl(conn: &mut PgConnection, template: &str, schema: &str) -> Result<()> {
-    sqlx::raw_sql(ddl(template, schema))
+/// Runs `templates` (each with `{s}` for the schema) as one batch: one round trip.
+async fn run_ddl(conn: &mut PgConnection, templates: &[&str], schema: &str) -> Result<()> {
+    if templates.is_empty() {
+        return Ok(());
+    }
+    sqlx::raw_sql(ddl(&templates.join(";\n"), schema))
         .execute(conn)
         .await
         .map_err(map_err)?;
@@ -323,52 +327,69 @@ async fn migrate_in(conn: &mut PgConnection, schema: &str) -> Result<MigrationRe
             .fetch_one(&mut *conn)
             .await
             .map_err(map_err)?;
+    let existing = if exists {
+        names(
+            conn,
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')",
+            schema,
+        )
+        .await?
+    } else {
+        HashSet::new()
+    };
+    // Tables that exist are checked before anything is created; new ones are ours.
+    check_columns(conn, schema, &existing).await?;
+
+    let mut create = Vec::new();
     if !exists {
-        run_ddl(conn, "CREATE SCHEMA {s}", schema).await?;
+        create.push("CREATE SCHEMA {s}");
         report.created_schema = true;
     }
-
-    let tables = names(
-        conn,
-        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')",
-        schema,
-    )
-    .await?;
     for table in TABLES {
-        if !tables.contains(table.name) {
-            run_ddl(conn, table.create, schema).await?;
+        if !existing.contains(table.name) {
+            create.push(table.create);
             report.created_tables.push(table.name);
         }
     }
-    check_columns(conn, schema).await?;
+    run_ddl(conn, &create, schema).await?;
 
-    let constraints = names(
-        conn,
-        "SELECT c.conname::text FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
-         WHERE n.nspname = $1",
-        schema,
-    )
-    .await?;
+    // A constraint on a table created just now cannot be violated (it is empty) and has no
+    // equivalent; on an adopted table both need looking at.
+    let constraints = if existing.is_empty() {
+        HashSet::new()
+    } else {
+        names(
+            conn,
+            "SELECT c.conname::text FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
+             WHERE n.nspname = $1",
+            schema,
+        )
+        .await?
+    };
     let mut missing: Vec<&Constraint> = Vec::new();
+    let mut to_check: Vec<&Constraint> = Vec::new();
     for constraint in CONSTRAINTS {
-        if !constraints.contains(constraint.name)
+        if !existing.contains(constraint.table) {
+            missing.push(constraint);
+        } else if !constraints.contains(constraint.name)
             && !has_equivalent(conn, schema, constraint).await?
         {
             missing.push(constraint);
+            to_check.push(constraint);
         }
     }
-    if !missing.is_empty() {
+    if !to_check.is_empty() {
         // No writer (Node's included) may add an offending row between the check and the
         // constraint; readers carry on.
         run_ddl(
             conn,
-            "LOCK TABLE {s}.users, {s}.accounts, {s}.sessions, {s}.authenticators IN SHARE ROW EXCLUSIVE MODE",
+            &["LOCK TABLE {s}.users, {s}.accounts, {s}.sessions, {s}.authenticators IN SHARE ROW EXCLUSIVE MODE"],
             schema,
         )
         .await?;
         let mut problems = Vec::new();
-        for constraint in &missing {
+        for constraint in to_check {
             if let Some(problem) = find_violations(conn, schema, constraint.violations).await? {
                 problems.push(problem);
             }
@@ -384,25 +405,30 @@ async fn migrate_in(conn: &mut PgConnection, schema: &str) -> Result<MigrationRe
             message.push_str(" Merge or delete these rows, then run migrate again.");
             return Err(AdapterError::conflict(entity, message));
         }
-        for constraint in missing {
-            debug_assert!(TABLES.iter().any(|t| t.name == constraint.table));
-            run_ddl(conn, constraint.add, schema).await?;
-            report.added_constraints.push(constraint.name);
-        }
     }
 
-    let indexes = names(
-        conn,
-        "SELECT indexname::text FROM pg_indexes WHERE schemaname = $1",
-        schema,
-    )
-    .await?;
+    let indexes = if existing.is_empty() {
+        HashSet::new()
+    } else {
+        names(
+            conn,
+            "SELECT indexname::text FROM pg_indexes WHERE schemaname = $1",
+            schema,
+        )
+        .await?
+    };
+    let mut change = Vec::new();
+    for constraint in missing {
+        change.push(constraint.add);
+        report.added_constraints.push(constraint.name);
+    }
     for (name, create) in INDEXES {
         if !indexes.contains(*name) {
-            run_ddl(conn, create, schema).await?;
+            change.push(create);
             report.created_indexes.push(name);
         }
     }
+    run_ddl(conn, &change, schema).await?;
     Ok(report)
 }
 
@@ -454,7 +480,14 @@ async fn has_equivalent(
 }
 
 /// Fails when a table of ours exists with a different shape (someone else's `users`).
-async fn check_columns(conn: &mut PgConnection, schema: &str) -> Result<()> {
+async fn check_columns(
+    conn: &mut PgConnection,
+    schema: &str,
+    existing: &HashSet<String>,
+) -> Result<()> {
+    if !TABLES.iter().any(|t| existing.contains(t.name)) {
+        return Ok(());
+    }
     let rows = sqlx::query(
         "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = $1",
     )
@@ -468,7 +501,7 @@ async fn check_columns(conn: &mut PgConnection, schema: &str) -> Result<()> {
         let column: String = row.try_get(1).map_err(map_err)?;
         present.insert((table, column));
     }
-    for table in TABLES {
+    for table in TABLES.iter().filter(|t| existing.contains(t.name)) {
         for column in table.columns {
             if !present.contains(&(table.name.to_owned(), (*column).to_owned())) {
                 return Err(AdapterError::Unsupported(format!(
