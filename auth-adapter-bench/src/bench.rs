@@ -156,24 +156,24 @@ async fn run_workload(
     for (i, &concurrency) in options.concurrency.iter().enumerate() {
         let seed = (i as u64) << 32 | 0x5eed;
         let mut group = Vec::new();
-        let m = runner::measure(Arc::clone(&op), concurrency, options.duration, seed).await;
-        group.push(Row::new(
-            kind.name(),
-            workload.name(),
-            concurrency,
-            Kind::Adapter,
-            "auth-adapter",
-            &m,
-        ));
-        for raw in &raws {
-            let m = runner::measure(Arc::clone(&raw.op), concurrency, options.duration, seed).await;
+        // The adapter and its raw baselines, interleaved in one-second rounds.
+        let mut ops = vec![Arc::clone(&op)];
+        ops.extend(raws.iter().map(|r| Arc::clone(&r.op)));
+        let rounds = u32::try_from(options.duration.as_secs())
+            .unwrap_or(1)
+            .max(1);
+        let measured =
+            runner::measure_interleaved(&ops, concurrency, options.duration, rounds, seed).await;
+        let names = std::iter::once((Kind::Adapter, "auth-adapter"))
+            .chain(raws.iter().map(|r| (Kind::Raw, r.name)));
+        for ((kind_of_row, name), m) in names.zip(&measured) {
             group.push(Row::new(
                 kind.name(),
                 workload.name(),
                 concurrency,
-                Kind::Raw,
-                raw.name,
-                &m,
+                kind_of_row,
+                name,
+                m,
             ));
         }
         if let (Some(target), Some(input)) = (&js_target, &input_file) {

@@ -135,41 +135,100 @@ async fn run_phase(
     (results, start.elapsed().as_secs_f64())
 }
 
-/// Runs `op` from `concurrency` tasks for `duration`, after an unrecorded warm-up of a tenth
-/// of that (at most 500 ms) which fills pools and statement caches.
+/// Running totals of one op across rounds.
+struct Totals {
+    hist: Histogram<u64>,
+    ops: u64,
+    errors: u64,
+    seconds: f64,
+    first_error: Option<String>,
+}
+
+impl Totals {
+    fn add(&mut self, results: Vec<TaskResult>, seconds: Option<f64>) {
+        for r in results {
+            self.errors += r.errors;
+            self.first_error = self.first_error.take().or(r.first_error);
+            // Warm-up rounds (no `seconds`) are not timed, but their errors count: a workload
+            // that fails must fail the smoke run.
+            if seconds.is_some() {
+                self.ops += r.ops;
+                // Every histogram has the same bounds, so adding cannot fail; if it did, the
+                // row would only lose percentile precision.
+                let _ = self.hist.add(&r.hist);
+            }
+        }
+        self.seconds += seconds.unwrap_or(0.0);
+    }
+
+    fn finish(self) -> Measurement {
+        Measurement {
+            ops: self.ops,
+            errors: self.errors,
+            seconds: self.seconds,
+            p50_us: self.hist.value_at_quantile(0.50),
+            p99_us: self.hist.value_at_quantile(0.99),
+            first_error: self.first_error,
+        }
+    }
+}
+
+/// Runs each of `ops` from `concurrency` tasks for `duration` in total, interleaved: the
+/// time is cut into `rounds` slices and every round runs each op for one slice, in turn.
+/// So a change in the machine's background load during the run hits every op alike, and
+/// their ratio stays fair. Before the first round, each op runs an unrecorded warm-up of a
+/// tenth of `duration` (at most 500 ms) which fills pools and statement caches.
+pub(crate) async fn measure_interleaved(
+    ops: &[Arc<dyn Op>],
+    concurrency: usize,
+    duration: Duration,
+    rounds: u32,
+    seed: u64,
+) -> Vec<Measurement> {
+    let rounds = rounds.max(1);
+    let warmup = (duration / 10).min(Duration::from_millis(500));
+    let slice = duration / rounds;
+    let mut totals: Vec<Totals> = ops
+        .iter()
+        .map(|_| Totals {
+            hist: new_histogram(),
+            ops: 0,
+            errors: 0,
+            seconds: 0.0,
+            first_error: None,
+        })
+        .collect();
+    for (op, t) in ops.iter().zip(&mut totals) {
+        let (warm, _) = run_phase(op, concurrency, warmup, false, seed ^ 0xA5A5).await;
+        t.add(warm, None);
+    }
+    for round in 0..u64::from(rounds) {
+        for (op, t) in ops.iter().zip(&mut totals) {
+            let phase_seed = seed.wrapping_add(round.wrapping_mul(0x1_0000));
+            let (results, seconds) = run_phase(op, concurrency, slice, true, phase_seed).await;
+            t.add(results, Some(seconds));
+        }
+    }
+    totals.into_iter().map(Totals::finish).collect()
+}
+
+/// [`measure_interleaved`] for one op, in one round.
+#[cfg(test)]
 pub(crate) async fn measure(
     op: Arc<dyn Op>,
     concurrency: usize,
     duration: Duration,
     seed: u64,
 ) -> Measurement {
-    let warmup = (duration / 10).min(Duration::from_millis(500));
-    let (warm, _) = run_phase(&op, concurrency, warmup, false, seed ^ 0xA5A5).await;
-    let (results, seconds) = run_phase(&op, concurrency, duration, true, seed).await;
-    let mut hist = new_histogram();
-    let (mut ops, mut errors, mut first_error) = (0, 0, None);
-    // Warm-up calls are not timed, but their errors count: a workload that fails must fail
-    // the smoke run.
-    for r in warm {
-        errors += r.errors;
-        first_error = first_error.or(r.first_error);
-    }
-    for r in results {
-        ops += r.ops;
-        errors += r.errors;
-        first_error = first_error.or(r.first_error);
-        // Every histogram has the same bounds, so adding cannot fail; if it did, the row
-        // would only lose percentile precision.
-        let _ = hist.add(&r.hist);
-    }
-    Measurement {
-        ops,
-        errors,
-        seconds,
-        p50_us: hist.value_at_quantile(0.50),
-        p99_us: hist.value_at_quantile(0.99),
-        first_error,
-    }
+    let mut m = measure_interleaved(&[op], concurrency, duration, 1, seed).await;
+    m.pop().unwrap_or(Measurement {
+        ops: 0,
+        errors: 0,
+        seconds: 0.0,
+        p50_us: 0,
+        p99_us: 0,
+        first_error: None,
+    })
 }
 
 #[cfg(test)]
@@ -206,6 +265,20 @@ mod tests {
         assert!(m.p99_us >= m.p50_us);
         // Every call ran in the warm-up or in the measured phase, and only measured calls count.
         assert!(op.0.load(Ordering::Relaxed) >= m.ops);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn interleaved_rounds_give_every_op_its_share_of_the_time() {
+        let a: Arc<dyn Op> = Arc::new(Counting(AtomicU64::new(100)));
+        let b: Arc<dyn Op> = Arc::new(Counting(AtomicU64::new(100)));
+        let ms = measure_interleaved(&[a, b], 2, Duration::from_millis(120), 3, 7).await;
+        assert_eq!(ms.len(), 2);
+        for m in &ms {
+            assert_eq!(m.errors, 0, "{m:?}");
+            assert!(m.ops > 0, "{m:?}");
+            // Three slices of 40 ms each.
+            assert!((0.1..0.5).contains(&m.seconds), "{m:?}");
+        }
     }
 
     #[test]
