@@ -71,7 +71,9 @@
 //! migrators (several instances starting at once) run one after the other. It reads the
 //! catalog and does only what is missing, which makes it idempotent (a second run returns
 //! a [`MigrationReport`] that [`is_noop`](MigrationReport::is_noop)) and gives two paths
-//! to the same end state; no migrations table is kept:
+//! to the same end state. No migrations table is kept (sqlx's `_sqlx_migrations` included):
+//! a version number could not describe tables that Node created or altered, and it would be
+//! one more table beside Auth.js's. The two paths:
 //!
 //! - **Empty schema** (created if missing): the upstream tables, then the additions above.
 //! - **Tables made by Auth.js's `schema.sql`, with data**: adopted in place, every row
@@ -83,6 +85,10 @@
 //!   `(provider, providerAccountId)` pairs by value, sessions by their row `id` (a session
 //!   token is a secret and is never printed), at most 20 per kind. Fix those rows and run
 //!   it again.
+//!
+//! `migrate` needs a role that may create in the schema and owns the tables (for
+//! `ALTER TABLE`); the adapter's other calls need only `SELECT`, `INSERT`, `UPDATE` and
+//! `DELETE`, so an app can migrate once with an owner role and run with a smaller one.
 //!
 //! A unique index on the same columns, or a cascading foreign key from `"userId"` to
 //! `users`, that the owner already added under another name counts as ours and is kept
@@ -115,7 +121,9 @@
 //! (`delete_user` via the cascades, `delete_expired` as one statement with two
 //! data-modifying CTEs), `update_user` and `update_account` are one `UPDATE … RETURNING`,
 //! and `use_verification_token` is one `DELETE … RETURNING`, so of concurrent uses exactly
-//! one gets the token.
+//! one gets the token. Ids that cannot exist (non-numeric, empty, with a NUL byte) are
+//! answered without a query. (sqlx's pool pings a connection when it is returned, after
+//! the caller has its answer; size the pool with that in mind.)
 
 #![deny(missing_docs)]
 
