@@ -48,7 +48,9 @@
 //! Upstream has no constraint besides the primary keys, which lets a race create two users
 //! with one email (account linking by email is then ambiguous), makes every session lookup
 //! a sequential scan, and leaves accounts and sessions behind when a user is deleted
-//! outside the adapter. [`PostgresAdapter::migrate`] adds:
+//! outside the adapter. [`PostgresAdapter::migrate`] adds the following, and the adapter
+//! relies on it (`delete_user` cascades through the foreign keys, `Conflict`s come from the
+//! unique keys), so run `migrate` once before using an adapter on a database:
 //!
 //! | name | what | why |
 //! |---|---|---|
