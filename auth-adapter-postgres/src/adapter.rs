@@ -80,7 +80,12 @@ impl PostgresAdapter {
         options.validate()?;
         let connect = PgConnectOptions::from_str(url)
             .map_err(|_| AdapterError::invalid("url", "is not a valid PostgreSQL URL"))?;
+        // sqlx pings a connection when it is released (after the caller has its answer)
+        // and, by default, again when it is acquired: that second ping would put a
+        // second round trip in front of every `get_session_and_user`. A connection that
+        // died while idle fails its query instead, as a transient `Backend` error.
         let pool = PgPoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(options.get_max_connections())
             .acquire_timeout(options.get_acquire_timeout())
             .connect_with(connect)

@@ -125,7 +125,9 @@
 //! and `use_verification_token` is one `DELETE … RETURNING`, so of concurrent uses exactly
 //! one gets the token. Ids that cannot exist (non-numeric, empty, with a NUL byte) are
 //! answered without a query. (sqlx's pool pings a connection when it is returned, after
-//! the caller has its answer; size the pool with that in mind.)
+//! the caller has its answer; size the pool with that in mind. [`PostgresAdapter::connect`]
+//! turns off sqlx's second ping before each acquire, so the per-request path stays one
+//! round trip; a pool you build yourself should set `test_before_acquire(false)` too.)
 
 #![deny(missing_docs)]
 

@@ -128,9 +128,7 @@ async fn sign_in(adapter: Arc<dyn Adapter>) -> Result<(), Box<dyn Error>> {
 
     // 9. Sign out: the session is deleted.
     let deleted = adapter.delete_session(&session.session_token).await?;
-    let after = adapter
-        .get_session_and_user(&session.session_token)
-        .await?;
+    let after = adapter.get_session_and_user(&session.session_token).await?;
     println!(
         "9. signed out (deleted: {}, still found: {})",
         deleted.is_some(),
