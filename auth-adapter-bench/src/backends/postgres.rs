@@ -1,5 +1,6 @@
-//! PostgreSQL: a schema per run; the raw baseline is one prepared JOIN with sqlx on the same
-//! pool the adapter uses.
+//! PostgreSQL: a schema per run; the raw baseline is one prepared JOIN with sqlx on the very
+//! pool the adapter opened (`PostgresAdapter::connect_with`), so both have the same
+//! connections and pool settings.
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use async_trait::async_trait;
 use auth_adapter_core::{Adapter, AdapterSession, AdapterUser};
 use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgPool, PgRow};
 use sqlx::{AssertSqlSafe, Row};
 
 use super::{RawLookup, Store, err};
@@ -27,37 +28,27 @@ impl PgStore {
     pub(crate) async fn open(url: &str, pool_size: u32, run_id: &str) -> Result<Self, BoxError> {
         // A plain lower-case identifier: the same quoted (Rust) and unquoted (search_path).
         let schema = format!("aa_bench_{run_id}");
-        let pool = PgPoolOptions::new()
-            .max_connections(pool_size)
-            .connect(url)
+        // The pool exactly as the adapter makes it for its users (`connect_with`: no ping
+        // before each acquire); the raw baseline borrows that very pool.
+        let options = PostgresOptions::new()
+            .schema(schema.as_str())
+            .max_connections(pool_size);
+        let adapter = PostgresAdapter::connect_with(url, &options)
             .await
             .map_err(|e| format!("cannot connect to DATABASE_URL: {e}"))?;
-        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA \"{schema}\"")))
-            .execute(&pool)
-            .await?;
-        let adapter = match adapter_on(&pool, &schema).await {
-            Ok(a) => a,
-            Err(e) => {
-                let _ = drop_schema(&pool, &schema).await;
-                return Err(e);
-            }
-        };
+        let pool = adapter.pool().clone();
+        // `migrate` creates the schema when it is missing.
+        if let Err(e) = adapter.migrate().await {
+            let _ = drop_schema(&pool, &schema).await;
+            return Err(e.into());
+        }
         Ok(PgStore {
             url: url.to_owned(),
             schema,
             pool,
-            adapter,
+            adapter: Arc::new(adapter),
         })
     }
-}
-
-/// The PostgresAdapter on `pool` (shared with the raw baseline, so both have the same
-/// connections), with its tables migrated into `schema`.
-async fn adapter_on(pool: &PgPool, schema: &str) -> Result<Arc<dyn Adapter>, BoxError> {
-    let options = PostgresOptions::new().schema(schema);
-    let adapter = PostgresAdapter::with_options(pool.clone(), &options)?;
-    adapter.migrate().await?;
-    Ok(Arc::new(adapter))
 }
 
 async fn drop_schema(pool: &PgPool, schema: &str) -> Result<(), BoxError> {

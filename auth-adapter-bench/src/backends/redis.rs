@@ -1,4 +1,4 @@
-//! Redis: a key prefix per run; two raw baselines on a ConnectionManager: GET session then
+//! Redis: a key prefix per run; two raw baselines on the adapter's own ConnectionManager: GET session then
 //! GET user (two round trips, what the JS adapters do), and one EVALSHA of a script doing
 //! both (the best one round trip can do).
 
@@ -27,26 +27,19 @@ impl RedisStore {
     pub(crate) async fn open(url: &str, run_id: &str) -> Result<Self, BoxError> {
         // No glob characters, so `SCAN MATCH {prefix}*` finds exactly this run's keys.
         let prefix = format!("aabench_{run_id}:");
-        let client =
-            redis::Client::open(url).map_err(|e| format!("REDIS_URL is not usable: {e}"))?;
-        let conn = ConnectionManager::new(client)
+        // The connection exactly as the adapter opens it for its users (`connect`); the raw
+        // baselines share that ConnectionManager.
+        let adapter = RedisAdapter::connect(url, RedisOptions::new().key_prefix(prefix.as_str()))
             .await
             .map_err(|e| format!("cannot connect to REDIS_URL: {e}"))?;
-        let adapter = adapter_on(&conn, &prefix);
+        let conn = adapter.connection();
         Ok(RedisStore {
             url: url.to_owned(),
             prefix,
             conn,
-            adapter,
+            adapter: Arc::new(adapter),
         })
     }
-}
-
-/// The RedisAdapter with every key under `prefix` (the Auth.js `baseKeyPrefix`), on the
-/// same ConnectionManager as the raw baselines.
-fn adapter_on(conn: &ConnectionManager, prefix: &str) -> Arc<dyn Adapter> {
-    let options = RedisOptions::new().key_prefix(prefix);
-    Arc::new(RedisAdapter::from_connection_manager(conn.clone(), options))
 }
 
 #[async_trait]
