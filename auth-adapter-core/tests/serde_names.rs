@@ -1,5 +1,7 @@
 //! Models serialize with the Auth.js field names and date format, and `Debug` hides secrets.
 
+#![allow(clippy::unwrap_used)] // a test helper: a panic is a failed test
+
 use auth_adapter_core::{
     AccountType, AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser,
     VerificationToken,

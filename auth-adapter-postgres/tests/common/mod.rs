@@ -23,56 +23,9 @@ use sqlx::postgres::PgPoolOptions;
 const MARK: &str = "auth-adapter-postgres test schema, created at unix time ";
 
 /// The upstream `@auth/pg-adapter` schema.sql, for tests that set up a database as a Node
-/// app would have it before our migrate runs.
-pub(crate) const UPSTREAM_SCHEMA_SQL: &str = r#"
-CREATE TABLE verification_token
-(
-  identifier TEXT NOT NULL,
-  expires TIMESTAMPTZ NOT NULL,
-  token TEXT NOT NULL,
-
-  PRIMARY KEY (identifier, token)
-);
-
-CREATE TABLE accounts
-(
-  id SERIAL,
-  "userId" INTEGER NOT NULL,
-  type VARCHAR(255) NOT NULL,
-  provider VARCHAR(255) NOT NULL,
-  "providerAccountId" VARCHAR(255) NOT NULL,
-  refresh_token TEXT,
-  access_token TEXT,
-  expires_at BIGINT,
-  id_token TEXT,
-  scope TEXT,
-  session_state TEXT,
-  token_type TEXT,
-
-  PRIMARY KEY (id)
-);
-
-CREATE TABLE sessions
-(
-  id SERIAL,
-  "userId" INTEGER NOT NULL,
-  expires TIMESTAMPTZ NOT NULL,
-  "sessionToken" VARCHAR(255) NOT NULL,
-
-  PRIMARY KEY (id)
-);
-
-CREATE TABLE users
-(
-  id SERIAL,
-  name VARCHAR(255),
-  email VARCHAR(255),
-  "emailVerified" TIMESTAMPTZ,
-  image TEXT,
-
-  PRIMARY KEY (id)
-);
-"#;
+/// app would have it before our migrate runs. The same file the Node interop peer runs for
+/// `--setup upstream-schema`, so both kinds of test start from one definition.
+pub(crate) const UPSTREAM_SCHEMA_SQL: &str = include_str!("../../../interop/pg/schema.sql");
 
 /// DATABASE_URL, or a panic that says how to get a server.
 pub(crate) fn database_url() -> String {
