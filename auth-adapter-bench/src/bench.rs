@@ -84,16 +84,25 @@ pub(crate) async fn run(options: &Options) -> Outcome {
                     continue;
                 }
             };
-            let result = run_workload(
-                options,
-                kind,
-                workload,
-                store.as_ref(),
-                &id,
-                js_ok,
-                &interop,
-            )
-            .await;
+            // Ctrl-C stops the rows but still removes the store (a schema or keys on a
+            // server the user may own).
+            let mut interrupted = false;
+            let result = tokio::select! {
+                r = run_workload(
+                    options,
+                    kind,
+                    workload,
+                    store.as_ref(),
+                    &id,
+                    js_ok,
+                    &interop,
+                    &mut out.failures,
+                ) => r,
+                _ = tokio::signal::ctrl_c() => {
+                    interrupted = true;
+                    Err("interrupted (Ctrl-C); the store was removed".into())
+                }
+            };
             if let Err(e) = store.cleanup().await {
                 out.failures.push(format!(
                     "{} {}: cleaning up the store failed: {e}",
@@ -107,11 +116,17 @@ pub(crate) async fn run(options: &Options) -> Outcome {
                     .failures
                     .push(format!("{} {}: {e}", kind.name(), workload.name())),
             }
+            if interrupted {
+                return out;
+            }
         }
     }
     out
 }
 
+/// The rows of one backend × workload. A failing JS row is reported in `failures` and
+/// leaves the other rows standing.
+#[allow(clippy::too_many_arguments)]
 async fn run_workload(
     options: &Options,
     kind: BackendKind,
@@ -120,6 +135,7 @@ async fn run_workload(
     id: &str,
     js_ok: bool,
     interop: &Path,
+    failures: &mut Vec<String>,
 ) -> Result<Vec<Row>, BoxError> {
     let adapter = store.adapter();
     let (users, sessions) = workloads::dataset_size(workload, options.users, options.sessions);
@@ -177,7 +193,7 @@ async fn run_workload(
             ));
         }
         if let (Some(target), Some(input)) = (&js_target, &input_file) {
-            let m = js::run(
+            match js::run(
                 interop,
                 target,
                 workload,
@@ -185,15 +201,23 @@ async fn run_workload(
                 options.duration,
                 &input.0,
             )
-            .await?;
-            group.push(Row::new(
-                kind.name(),
-                workload.name(),
-                concurrency,
-                Kind::Js,
-                target.package,
-                &m,
-            ));
+            .await
+            {
+                Ok(m) => group.push(Row::new(
+                    kind.name(),
+                    workload.name(),
+                    concurrency,
+                    Kind::Js,
+                    target.package,
+                    &m,
+                )),
+                Err(e) => failures.push(format!(
+                    "{} {} c={concurrency} {}: {e}",
+                    kind.name(),
+                    workload.name(),
+                    target.package
+                )),
+            }
         }
         report::fill_ratios(&mut group);
         for row in &group {
