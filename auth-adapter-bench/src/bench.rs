@@ -44,6 +44,31 @@ fn log(_options: &Options, msg: &str) {
 /// `--json`; the caller prints the table.
 pub(crate) async fn run(options: &Options) -> Outcome {
     let mut out = Outcome::default();
+    log_load(options, "start");
+    run_all(options, &mut out).await;
+    log_load(options, "end");
+    out
+}
+
+/// The machine's load average (Linux), so a run's figures can be read with the background
+/// load they were measured under.
+fn log_load(options: &Options, when: &str) {
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+        log(
+            options,
+            &format!(
+                "load average at {when}: {} ({cores} cores)",
+                load.split_whitespace()
+                    .take(3)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        );
+    }
+}
+
+async fn run_all(options: &Options, out: &mut Outcome) {
     // A selected backend without its server URL fails the run before anything starts.
     for kind in &options.backends {
         if let Err(e) = backends::url(*kind) {
@@ -51,7 +76,7 @@ pub(crate) async fn run(options: &Options) -> Outcome {
         }
     }
     if !out.failures.is_empty() {
-        return out;
+        return;
     }
     let interop = js::interop_dir();
     let js_ok = if options.js {
@@ -117,11 +142,10 @@ pub(crate) async fn run(options: &Options) -> Outcome {
                     .push(format!("{} {}: {e}", kind.name(), workload.name())),
             }
             if interrupted {
-                return out;
+                return;
             }
         }
     }
-    out
 }
 
 /// The rows of one backend × workload. A failing JS row is reported in `failures` and
