@@ -5,16 +5,17 @@
 //! In the backend's `tests/conformance.rs`, give the macro an `async fn` that returns a
 //! **new, isolated** store on every call (a fresh schema, key prefix or file):
 //!
-//! ```ignore
+//! ```no_run
 //! use std::sync::Arc;
 //! use auth_adapter_core::Adapter;
 //!
 //! async fn fresh_adapter() -> Arc<dyn Adapter> {
 //!     // connect, create a schema / prefix / file of its own, migrate
-//!     # unimplemented!()
+//!     # todo!()
 //! }
 //!
 //! auth_adapter_tests::conformance_suite!(fresh_adapter);
+//! # fn main() {}
 //! ```
 //!
 //! with these dev-dependencies:
@@ -30,11 +31,12 @@
 //! `model_check` (see [`run_model_check`]). This crate runs it against `MemoryAdapter`
 //! in its own `tests/memory.rs`:
 //!
-//! ```ignore
+//! ```
 //! async fn fresh_adapter() -> std::sync::Arc<dyn auth_adapter_core::Adapter> {
 //!     std::sync::Arc::new(auth_adapter_core::MemoryAdapter::new())
 //! }
 //! auth_adapter_tests::conformance_suite!(fresh_adapter);
+//! # fn main() {}
 //! ```
 //!
 //! A case can also be run by hand, e.g. from a backend's own test with extra setup:
