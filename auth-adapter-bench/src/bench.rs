@@ -36,7 +36,7 @@ fn run_id(kind: BackendKind, workload: Workload) -> String {
 }
 
 /// Progress goes to stderr, so stdout holds only the table or the JSON rows.
-fn log(_options: &Options, msg: &str) {
+fn log(msg: &str) {
     eprintln!("[bench] {msg}");
 }
 
@@ -44,27 +44,24 @@ fn log(_options: &Options, msg: &str) {
 /// `--json`; the caller prints the table.
 pub(crate) async fn run(options: &Options) -> Outcome {
     let mut out = Outcome::default();
-    log_load(options, "start");
+    log_load("start");
     run_all(options, &mut out).await;
-    log_load(options, "end");
+    log_load("end");
     out
 }
 
 /// The machine's load average (Linux), so a run's figures can be read with the background
 /// load they were measured under.
-fn log_load(options: &Options, when: &str) {
+fn log_load(when: &str) {
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-        log(
-            options,
-            &format!(
-                "load average at {when}: {} ({cores} cores)",
-                load.split_whitespace()
-                    .take(3)
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
-        );
+        log(&format!(
+            "load average at {when}: {} ({cores} cores)",
+            load.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
     }
 }
 
@@ -79,25 +76,27 @@ async fn run_all(options: &Options, out: &mut Outcome) {
         return;
     }
     let interop = js::interop_dir();
-    let js_ok = if options.js {
+    // The interop/ directory when the JS rows can run.
+    let js_dir = if options.js {
         match js::unavailable_reason(&interop) {
-            None => true,
+            None => Some(interop.as_path()),
             Some(why) => {
                 out.notes
                     .push(format!("Auth.js adapter rows skipped: {why}"));
-                false
+                None
             }
         }
     } else {
-        false
+        None
     };
     for kind in options.backends.clone() {
         for workload in options.workloads.clone() {
             let id = run_id(kind, workload);
-            log(
-                options,
-                &format!("{} {}: creating the store", kind.name(), workload.name()),
-            );
+            log(&format!(
+                "{} {}: creating the store",
+                kind.name(),
+                workload.name()
+            ));
             let store = match backends::open(kind, options, &id).await {
                 Ok(s) => s,
                 Err(e) => {
@@ -119,8 +118,7 @@ async fn run_all(options: &Options, out: &mut Outcome) {
                     workload,
                     store.as_ref(),
                     &id,
-                    js_ok,
-                    &interop,
+                    js_dir,
                     &mut out.failures,
                 ) => r,
                 _ = tokio::signal::ctrl_c() => {
@@ -148,30 +146,25 @@ async fn run_all(options: &Options, out: &mut Outcome) {
     }
 }
 
-/// The rows of one backend × workload. A failing JS row is reported in `failures` and
-/// leaves the other rows standing.
-#[allow(clippy::too_many_arguments)]
+/// The rows of one backend × workload. `js_dir` is `interop/` when the JS rows run. A
+/// failing JS row is reported in `failures` and leaves the other rows standing.
 async fn run_workload(
     options: &Options,
     kind: BackendKind,
     workload: Workload,
     store: &dyn Store,
     id: &str,
-    js_ok: bool,
-    interop: &Path,
+    js_dir: Option<&Path>,
     failures: &mut Vec<String>,
 ) -> Result<Vec<Row>, BoxError> {
     let adapter = store.adapter();
     let (users, sessions) = workloads::dataset_size(workload, options.users, options.sessions);
     if users + sessions > 0 {
-        log(
-            options,
-            &format!(
-                "{} {}: creating {users} users and {sessions} sessions",
-                kind.name(),
-                workload.name()
-            ),
-        );
+        log(&format!(
+            "{} {}: creating {users} users and {sessions} sessions",
+            kind.name(),
+            workload.name()
+        ));
     }
     let data: Arc<Dataset> = Arc::new(workloads::seed(&adapter, id, users, sessions).await?);
     let raws = if workload == Workload::GetSessionAndUser {
@@ -179,7 +172,7 @@ async fn run_workload(
     } else {
         Vec::new()
     };
-    let js_target = store.js().filter(|_| js_ok && js::supports(workload));
+    let js_target = store.js().zip(js_dir).filter(|_| js::supports(workload));
     let input_file = match &js_target {
         Some(_) => {
             let path = std::env::temp_dir().join(format!("aa-bench-{id}.json"));
@@ -216,7 +209,7 @@ async fn run_workload(
                 m,
             ));
         }
-        if let (Some(target), Some(input)) = (&js_target, &input_file) {
+        if let (Some((target, interop)), Some(input)) = (&js_target, &input_file) {
             match js::run(
                 interop,
                 target,
@@ -245,23 +238,20 @@ async fn run_workload(
         }
         report::fill_ratios(&mut group);
         for row in &group {
-            log(
-                options,
-                &format!(
-                    "{} {} c={} {}: {:.0} ops/s, p50 {} µs, p99 {} µs, {} errors{}",
-                    row.backend,
-                    row.workload,
-                    row.concurrency,
-                    row.implementation,
-                    row.ops_per_sec,
-                    row.p50_us,
-                    row.p99_us,
-                    row.errors,
-                    row.adapter_ratio
-                        .map(|r| format!(", adapter ÷ this = {r:.2}"))
-                        .unwrap_or_default()
-                ),
-            );
+            log(&format!(
+                "{} {} c={} {}: {:.0} ops/s, p50 {} µs, p99 {} µs, {} errors{}",
+                row.backend,
+                row.workload,
+                row.concurrency,
+                row.implementation,
+                row.ops_per_sec,
+                row.p50_us,
+                row.p99_us,
+                row.errors,
+                row.adapter_ratio
+                    .map(|r| format!(", adapter ÷ this = {r:.2}"))
+                    .unwrap_or_default()
+            ));
             if options.json {
                 println!("{}", report::json_line(row));
             }

@@ -23,7 +23,7 @@ const READERS: usize = 4;
 pub(crate) struct SqliteStore {
     dir: PathBuf,
     path: PathBuf,
-    adapter: Arc<dyn Adapter>,
+    adapter: Arc<SqliteAdapter>,
 }
 
 impl SqliteStore {
@@ -43,7 +43,7 @@ impl SqliteStore {
 }
 
 /// The SqliteAdapter on a new file at `path`, migrated to the drizzle layout.
-async fn adapter_on(path: &std::path::Path) -> Result<Arc<dyn Adapter>, BoxError> {
+async fn adapter_on(path: &std::path::Path) -> Result<Arc<SqliteAdapter>, BoxError> {
     let adapter = SqliteAdapter::open(path, SqliteOptions::default().readers(READERS)).await?;
     adapter.migrate().await?;
     Ok(Arc::new(adapter))
@@ -52,7 +52,7 @@ async fn adapter_on(path: &std::path::Path) -> Result<Arc<dyn Adapter>, BoxError
 #[async_trait]
 impl Store for SqliteStore {
     fn adapter(&self) -> Arc<dyn Adapter> {
-        Arc::clone(&self.adapter)
+        Arc::clone(&self.adapter) as Arc<dyn Adapter>
     }
 
     async fn raw_lookups(&self, data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError> {
@@ -78,6 +78,8 @@ impl Store for SqliteStore {
     }
 
     async fn cleanup(&self) -> Result<(), BoxError> {
+        // Close the adapter's connections before its file goes.
+        self.adapter.close();
         std::fs::remove_dir_all(&self.dir)?;
         Ok(())
     }
