@@ -51,11 +51,17 @@ pub(crate) fn required_env(kind: BackendKind) -> Option<&'static str> {
 
 /// Reads the URL a backend needs, or says how to provide it.
 pub(crate) fn url(kind: BackendKind) -> Result<Option<String>, BoxError> {
+    let value = required_env(kind).and_then(|var| std::env::var(var).ok());
+    url_from(kind, value)
+}
+
+/// [`url`] with the variable's value given.
+fn url_from(kind: BackendKind, value: Option<String>) -> Result<Option<String>, BoxError> {
     let Some(var) = required_env(kind) else {
         return Ok(None);
     };
-    match std::env::var(var) {
-        Ok(v) if !v.is_empty() => Ok(Some(v)),
+    match value {
+        Some(v) if !v.is_empty() => Ok(Some(v)),
         _ => {
             let example = if var == "DATABASE_URL" {
                 "DATABASE_URL=postgres://…"
@@ -94,4 +100,28 @@ pub(crate) async fn open(
 /// A driver error as a message (drivers do not put bound values in their messages).
 pub(crate) fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_url_says_how_to_get_a_server() {
+        let err = url_from(BackendKind::Postgres, None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("DATABASE_URL"), "{err}");
+        assert!(err.contains("run scripts/bench"), "{err}");
+        let err = url_from(BackendKind::Redis, Some(String::new()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("REDIS_URL=redis://"), "{err}");
+        assert_eq!(
+            url_from(BackendKind::Redis, Some("redis://h".into())).ok(),
+            Some(Some("redis://h".to_owned()))
+        );
+        assert_eq!(url_from(BackendKind::Sqlite, None).ok(), Some(None));
+        assert_eq!(url_from(BackendKind::Memory, None).ok(), Some(None));
+    }
 }
