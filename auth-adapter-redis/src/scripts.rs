@@ -68,6 +68,24 @@ local function session_index(uid) return P .. 'user:session:by-user-id:' .. uid 
 local function account_index(uid) return P .. 'user:account:by-user-id:' .. uid end
 "#;
 
+/// KEYS: session. ARGV: P. → {} | {session} | {session, user}. The per-request path: one
+/// EVALSHA, two GETs on the server. It stands alone, without [`PRELUDE`]: the prelude's
+/// helper definitions would run on every call, and this script needs none of them.
+pub(crate) static GET_SESSION_AND_USER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local s = redis.call('GET', KEYS[1])
+if not s then return {} end
+local ok, v = pcall(cjson.decode, s)
+local uid = ok and type(v) == 'table' and v.userId
+if type(uid) ~= 'string' or string.find(uid, ':', 1, true) then return {s} end
+local u = redis.call('GET', ARGV[1] .. 'user:' .. uid)
+if not u then return {s} end
+return {s, u}
+"#,
+    )
+});
+
 fn script(body: &str) -> Script {
     Script::new(&format!("{PRELUDE}\n{body}"))
 }
@@ -110,17 +128,6 @@ if not u then return {a} end
 return {a, u}
 "#;
 
-    /// KEYS: session. ARGV: P. → {} | {session} | {session, user}. The per-request path:
-    /// one EVALSHA, two GETs on the server.
-    GET_SESSION_AND_USER = r#"
-local s = redis.call('GET', KEYS[1])
-if not s then return {} end
-local uid = field(s, 'userId')
-if not uid or string.find(uid, ':', 1, true) then return {s} end
-local u = redis.call('GET', P .. 'user:' .. uid)
-if not u then return {s} end
-return {s, u}
-"#;
 
     /// KEYS: user. ARGV: P, id, old json, new json, old has email (1/0), old email,
     /// new has email, new email. → OK | NOTFOUND | RETRY | CONFLICT
