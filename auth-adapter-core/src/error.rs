@@ -31,6 +31,19 @@ impl fmt::Display for Entity {
     }
 }
 
+impl Entity {
+    /// The words for "this record's unique key is taken", never with the key's value.
+    fn key_taken_message(self) -> &'static str {
+        match self {
+            Entity::User => "email is already taken",
+            Entity::Account => "(provider, providerAccountId) is already linked",
+            Entity::Session => "session token is already in use",
+            Entity::VerificationToken => "(identifier, token) already exists",
+            Entity::Authenticator => "credentialID is already registered",
+        }
+    }
+}
+
 /// A boxed driver error kept as the [`source`](std::error::Error::source) of
 /// [`AdapterError::Backend`].
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
@@ -94,6 +107,13 @@ impl AdapterError {
             entity,
             message: message.into(),
         }
+    }
+
+    /// The [`Conflict`](AdapterError::Conflict) of `entity`'s unique key being taken (a user's
+    /// email, an account's `(provider, providerAccountId)`, a session token, a verification
+    /// token's `(identifier, token)`, a credential id), worded the same on every backend.
+    pub fn key_taken(entity: Entity) -> Self {
+        AdapterError::conflict(entity, entity.key_taken_message())
     }
 
     /// An [`InvalidInput`](AdapterError::InvalidInput) error.

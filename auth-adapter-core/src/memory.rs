@@ -86,10 +86,7 @@ impl Adapter for MemoryAdapter {
         if let Some(email) = &user.email
             && state.user_by_email.contains_key(email)
         {
-            return Err(AdapterError::conflict(
-                Entity::User,
-                "email is already taken",
-            ));
+            return Err(AdapterError::key_taken(Entity::User));
         }
         let created = AdapterUser {
             id: uuid::Uuid::new_v4().to_string(),
@@ -145,10 +142,7 @@ impl Adapter for MemoryAdapter {
             if let Some(email) = &updated.email
                 && state.user_by_email.contains_key(email)
             {
-                return Err(AdapterError::conflict(
-                    Entity::User,
-                    "email is already taken",
-                ));
+                return Err(AdapterError::key_taken(Entity::User));
             }
             if let Some(old) = &current.email {
                 state.user_by_email.remove(old);
@@ -183,10 +177,7 @@ impl Adapter for MemoryAdapter {
         state.require_user(&account.user_id)?;
         let key = account_key(&account.provider, &account.provider_account_id);
         if state.accounts.contains_key(&key) {
-            return Err(AdapterError::conflict(
-                Entity::Account,
-                "(provider, providerAccountId) is already linked",
-            ));
+            return Err(AdapterError::key_taken(Entity::Account));
         }
         state.accounts.insert(key, account.clone());
         Ok(account)
@@ -231,10 +222,7 @@ impl Adapter for MemoryAdapter {
         let mut state = self.state();
         state.require_user(&session.user_id)?;
         if state.sessions.contains_key(&session.session_token) {
-            return Err(AdapterError::conflict(
-                Entity::Session,
-                "session token is already in use",
-            ));
+            return Err(AdapterError::key_taken(Entity::Session));
         }
         state
             .sessions
@@ -284,10 +272,7 @@ impl Adapter for MemoryAdapter {
         let mut state = self.state();
         let key = (token.identifier.clone(), token.token.clone());
         if state.tokens.contains_key(&key) {
-            return Err(AdapterError::conflict(
-                Entity::VerificationToken,
-                "(identifier, token) already exists",
-            ));
+            return Err(AdapterError::key_taken(Entity::VerificationToken));
         }
         state.tokens.insert(key, token.clone());
         Ok(token)
@@ -315,10 +300,7 @@ impl Adapter for MemoryAdapter {
             .authenticators
             .contains_key(&authenticator.credential_id)
         {
-            return Err(AdapterError::conflict(
-                Entity::Authenticator,
-                "credentialID is already registered",
-            ));
+            return Err(AdapterError::key_taken(Entity::Authenticator));
         }
         state
             .authenticators

@@ -111,21 +111,7 @@ fn unique_violation(constraint: Option<&str>, table: Option<&str>) -> AdapterErr
         _ => None,
     };
     match by_constraint.or_else(by_table) {
-        Some(Entity::User) => AdapterError::conflict(Entity::User, "email is already taken"),
-        Some(Entity::Account) => AdapterError::conflict(
-            Entity::Account,
-            "(provider, providerAccountId) is already linked",
-        ),
-        Some(Entity::Session) => {
-            AdapterError::conflict(Entity::Session, "session token is already in use")
-        }
-        Some(Entity::VerificationToken) => AdapterError::conflict(
-            Entity::VerificationToken,
-            "(identifier, token) already exists",
-        ),
-        Some(Entity::Authenticator) => {
-            AdapterError::conflict(Entity::Authenticator, "credentialID is already registered")
-        }
+        Some(entity) => AdapterError::key_taken(entity),
         _ => AdapterError::conflict(
             Entity::User,
             format!(

@@ -431,10 +431,7 @@ impl Adapter for RedisAdapter {
             match self.run::<String>(&inv, "create_user").await?.as_str() {
                 "OK" => return Ok(created),
                 "CONFLICT" => {
-                    return Err(AdapterError::conflict(
-                        Entity::User,
-                        "email is already taken",
-                    ));
+                    return Err(AdapterError::key_taken(Entity::User));
                 }
                 "CONFLICT_ID" => continue,
                 _ => return Err(unexpected("create_user")),
@@ -524,10 +521,7 @@ impl Adapter for RedisAdapter {
                 }
                 "NOTFOUND" => return Err(AdapterError::not_found(Entity::User)),
                 "CONFLICT" => {
-                    return Err(AdapterError::conflict(
-                        Entity::User,
-                        "email is already taken",
-                    ));
+                    return Err(AdapterError::key_taken(Entity::User));
                 }
                 "RETRY" => continue,
                 _ => return Err(unexpected("update_user")),
@@ -583,10 +577,7 @@ impl Adapter for RedisAdapter {
         match self.run::<String>(&inv, "link_account").await?.as_str() {
             "OK" => Ok(account),
             "NOTFOUND" => Err(AdapterError::not_found(Entity::User)),
-            "CONFLICT" => Err(AdapterError::conflict(
-                Entity::Account,
-                "(provider, providerAccountId) is already linked",
-            )),
+            "CONFLICT" => Err(AdapterError::key_taken(Entity::Account)),
             _ => Err(unexpected("link_account")),
         }
     }
@@ -657,10 +648,7 @@ impl Adapter for RedisAdapter {
         match self.run::<String>(&inv, "create_session").await?.as_str() {
             "OK" | "EXPIRED" => Ok(session),
             "NOTFOUND" => Err(AdapterError::not_found(Entity::User)),
-            "CONFLICT" => Err(AdapterError::conflict(
-                Entity::Session,
-                "session token is already in use",
-            )),
+            "CONFLICT" => Err(AdapterError::key_taken(Entity::Session)),
             _ => Err(unexpected("create_session")),
         }
     }
@@ -773,10 +761,7 @@ impl Adapter for RedisAdapter {
             .as_str()
         {
             "OK" | "EXPIRED" => Ok(token),
-            "CONFLICT" => Err(AdapterError::conflict(
-                Entity::VerificationToken,
-                "(identifier, token) already exists",
-            )),
+            "CONFLICT" => Err(AdapterError::key_taken(Entity::VerificationToken)),
             _ => Err(unexpected("create_verification_token")),
         }
     }
@@ -821,10 +806,7 @@ impl Adapter for RedisAdapter {
         {
             "OK" => Ok(authenticator),
             "NOTFOUND" => Err(AdapterError::not_found(Entity::User)),
-            "CONFLICT" => Err(AdapterError::conflict(
-                Entity::Authenticator,
-                "credentialID is already registered",
-            )),
+            "CONFLICT" => Err(AdapterError::key_taken(Entity::Authenticator)),
             "MALFORMED_LIST" => Err(codec::malformed(
                 codec::AUTHENTICATOR_LIST,
                 "not a JSON array",

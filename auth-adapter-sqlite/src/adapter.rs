@@ -18,21 +18,13 @@ use crate::rows::{self, Flag, Millis};
 use crate::schema::{self, MigrationReport};
 use crate::sql;
 
-const EMAIL_TAKEN: OnConflict = OnConflict::new(Entity::User, "email is already taken");
-const ACCOUNT_TAKEN: OnConflict = OnConflict::new(
-    Entity::Account,
-    "(provider, providerAccountId) is already linked",
-);
-const SESSION_TAKEN: OnConflict =
-    OnConflict::new(Entity::Session, "session token is already in use");
-const TOKEN_TAKEN: OnConflict = OnConflict::new(
-    Entity::VerificationToken,
-    "(identifier, token) already exists",
-);
-const CREDENTIAL_TAKEN: OnConflict =
-    OnConflict::new(Entity::Authenticator, "credentialID is already registered");
+const EMAIL_TAKEN: OnConflict = OnConflict::KeyTaken(Entity::User);
+const ACCOUNT_TAKEN: OnConflict = OnConflict::KeyTaken(Entity::Account);
+const SESSION_TAKEN: OnConflict = OnConflict::KeyTaken(Entity::Session);
+const TOKEN_TAKEN: OnConflict = OnConflict::KeyTaken(Entity::VerificationToken);
+const CREDENTIAL_TAKEN: OnConflict = OnConflict::KeyTaken(Entity::Authenticator);
 /// Statements that cannot violate a unique key; a violation would still be reported.
-const NO_KEY: OnConflict = OnConflict::new(Entity::User, "unique key violated");
+const NO_KEY: OnConflict = OnConflict::NoKey;
 
 /// An [`Adapter`] over one SQLite database file in the `@auth/drizzle-adapter` layout.
 ///

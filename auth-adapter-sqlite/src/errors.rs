@@ -8,15 +8,11 @@ use rusqlite::ffi;
 
 /// What a unique-key violation means for the statement that hit it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct OnConflict {
-    pub(crate) entity: Entity,
-    pub(crate) message: &'static str,
-}
-
-impl OnConflict {
-    pub(crate) const fn new(entity: Entity, message: &'static str) -> Self {
-        OnConflict { entity, message }
-    }
+pub(crate) enum OnConflict {
+    /// The unique key of this kind of record is taken.
+    KeyTaken(Entity),
+    /// The statement has no unique key to violate; a violation is still reported.
+    NoKey,
 }
 
 /// Maps a driver error of a statement that may violate a unique key (`on_conflict`) or the
@@ -24,7 +20,10 @@ impl OnConflict {
 pub(crate) fn write_error(err: rusqlite::Error, on_conflict: OnConflict) -> AdapterError {
     match constraint_kind(&err) {
         Some(ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY) => {
-            AdapterError::conflict(on_conflict.entity, on_conflict.message)
+            match on_conflict {
+                OnConflict::KeyTaken(entity) => AdapterError::key_taken(entity),
+                OnConflict::NoKey => AdapterError::conflict(Entity::User, "unique key violated"),
+            }
         }
         Some(ffi::SQLITE_CONSTRAINT_FOREIGNKEY) => AdapterError::not_found(Entity::User),
         _ => driver_error(err),
@@ -146,7 +145,7 @@ mod tests {
 
     #[test]
     fn constraints_map_to_conflict_and_not_found() {
-        let on = OnConflict::new(Entity::Session, "session token is already in use");
+        let on = OnConflict::KeyTaken(Entity::Session);
         let err = write_error(sqlite_failure(ffi::SQLITE_CONSTRAINT_PRIMARYKEY), on);
         assert!(err.is_conflict(), "{err}");
         let err = write_error(sqlite_failure(ffi::SQLITE_CONSTRAINT_UNIQUE), on);
