@@ -1,12 +1,26 @@
 //! The input checks every backend runs before a write, so that bad input gets the same
 //! [`AdapterError::InvalidInput`] on every store and nothing is half-written.
 //!
-//! The rules: keys (ids, tokens, provider names) are not empty; no text holds a NUL byte
-//! (PostgreSQL cannot store one); the fields that are `VARCHAR(255)` in the Auth.js
-//! PostgreSQL schema (user name and email, account type, provider and provider account id,
-//! session token) hold at most [`MAX_VARCHAR`] characters on every backend, so data moves
-//! between backends without surprises. Messages name the field, never the value.
+//! The rules, the same on every backend so that data moves between them without surprises:
+//!
+//! | what | limit |
+//! |---|---|
+//! | keys (ids, tokens, provider names, identifiers) | not empty |
+//! | every text | no NUL byte (PostgreSQL cannot store one) |
+//! | fields that are `VARCHAR(255)` in the Auth.js PostgreSQL schema (user name and email, account type, provider and provider account id, session token) and the verification token's `identifier` (an email address or phone number) | at most [`MAX_VARCHAR`] characters |
+//! | the other keys a write stores (the verification token's `token`, `credentialID`, the authenticator's `providerAccountId`) | at most [`MAX_KEY_BYTES`] bytes of UTF-8 |
+//! | every date (`emailVerified`, `expires`) | in [`dates::MIN`]`..=`[`dates::MAX`]: what a JavaScript `Date` and a PostgreSQL `timestamptz` both hold |
+//!
+//! The key limits keep every unique index of every backend within PostgreSQL's B-tree row
+//! limit (2704 bytes, which the pair `(identifier, token)` must share), so an oversize key
+//! is [`AdapterError::InvalidInput`] everywhere instead of a driver error on one store.
+//! Ids and `userId` references name records that exist (an unknown one is `NotFound`).
+//! The limits apply to writes only: lookups take keys of any length, so records another client
+//! already wrote stay readable. Messages name the field, never the value.
 
+use chrono::{DateTime, Utc};
+
+use crate::dates;
 use crate::error::{AdapterError, Result};
 use crate::model::{
     AccountUpdate, AdapterAccount, AdapterAuthenticator, AdapterSession, NewUser, SessionUpdate,
@@ -15,6 +29,11 @@ use crate::model::{
 
 /// The longest value, in characters, of a field that is `VARCHAR(255)` in Auth.js's schema.
 pub const MAX_VARCHAR: usize = 255;
+
+/// The longest value, in bytes of UTF-8, of a key that has no `VARCHAR(255)` column in
+/// Auth.js's schema. WebAuthn credential ids (at most 1023 bytes, 1364 characters of
+/// base64url) fit.
+pub const MAX_KEY_BYTES: usize = 1536;
 
 /// Whether `value` could be a stored key: not empty and without a NUL byte. Backends use it
 /// to answer lookups of impossible keys with `Ok(None)` without asking the store.
@@ -53,6 +72,35 @@ fn varchar_key(field: &'static str, value: &str) -> Result<()> {
     varchar(field, value)
 }
 
+fn long_key(field: &'static str, value: &str) -> Result<()> {
+    key(field, value)?;
+    if value.len() > MAX_KEY_BYTES {
+        return Err(AdapterError::invalid(
+            field,
+            format!(
+                "is {} bytes long, more than the {MAX_KEY_BYTES} allowed",
+                value.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that a date lies in the range every backend stores and reads back.
+pub fn date(field: &'static str, value: &DateTime<Utc>) -> Result<()> {
+    if dates::in_range(value) {
+        return Ok(());
+    }
+    Err(AdapterError::invalid(
+        field,
+        format!(
+            "is outside {} ..= {}, the dates both JavaScript and PostgreSQL hold",
+            dates::to_iso(&dates::MIN),
+            dates::to_iso(&dates::MAX)
+        ),
+    ))
+}
+
 fn opt(
     field: &'static str,
     value: Option<&str>,
@@ -73,7 +121,10 @@ fn opt_opt(
 pub fn new_user(user: &NewUser) -> Result<()> {
     opt("name", user.name.as_deref(), varchar)?;
     opt("email", user.email.as_deref(), varchar_key)?;
-    opt("image", user.image.as_deref(), no_nul)
+    opt("image", user.image.as_deref(), no_nul)?;
+    user.email_verified
+        .as_ref()
+        .map_or(Ok(()), |d| date("emailVerified", d))
 }
 
 /// Checks a user update.
@@ -81,7 +132,11 @@ pub fn user_update(update: &UserUpdate) -> Result<()> {
     key("id", &update.id)?;
     opt_opt("name", &update.name, varchar)?;
     opt_opt("email", &update.email, varchar_key)?;
-    opt_opt("image", &update.image, no_nul)
+    opt_opt("image", &update.image, no_nul)?;
+    match &update.email_verified {
+        Some(Some(d)) => date("emailVerified", d),
+        _ => Ok(()),
+    }
 }
 
 /// Checks an account to link.
@@ -113,25 +168,31 @@ pub fn account_update(update: &AccountUpdate) -> Result<()> {
 /// Checks a session to create.
 pub fn session(session: &AdapterSession) -> Result<()> {
     varchar_key("sessionToken", &session.session_token)?;
-    key("userId", &session.user_id)
+    key("userId", &session.user_id)?;
+    date("expires", &session.expires)
 }
 
 /// Checks a session update.
 pub fn session_update(update: &SessionUpdate) -> Result<()> {
-    varchar_key("sessionToken", &update.session_token)
+    varchar_key("sessionToken", &update.session_token)?;
+    update
+        .expires
+        .as_ref()
+        .map_or(Ok(()), |d| date("expires", d))
 }
 
 /// Checks a verification token to create.
 pub fn verification_token(token: &VerificationToken) -> Result<()> {
-    key("identifier", &token.identifier)?;
-    key("token", &token.token)
+    varchar_key("identifier", &token.identifier)?;
+    long_key("token", &token.token)?;
+    date("expires", &token.expires)
 }
 
 /// Checks an authenticator to create.
 pub fn authenticator(authenticator: &AdapterAuthenticator) -> Result<()> {
-    key("credentialID", &authenticator.credential_id)?;
+    long_key("credentialID", &authenticator.credential_id)?;
     key("userId", &authenticator.user_id)?;
-    key("providerAccountId", &authenticator.provider_account_id)?;
+    long_key("providerAccountId", &authenticator.provider_account_id)?;
     no_nul("credentialPublicKey", &authenticator.credential_public_key)?;
     no_nul(
         "credentialDeviceType",
@@ -168,5 +229,38 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.to_string().contains("sessionToken"), "{err}");
+    }
+
+    #[test]
+    fn rejects_dates_and_keys_out_of_range() {
+        let far = DateTime::<Utc>::MAX_UTC;
+        let err = verification_token(&VerificationToken {
+            identifier: "a@b.c".into(),
+            token: "t".into(),
+            expires: far,
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("expires"), "{err}");
+        let ok = VerificationToken {
+            identifier: "a@b.c".into(),
+            token: "t".repeat(MAX_KEY_BYTES),
+            expires: dates::MAX,
+        };
+        assert!(verification_token(&ok).is_ok());
+        let long = VerificationToken {
+            token: "t".repeat(MAX_KEY_BYTES + 1),
+            ..ok
+        };
+        assert!(verification_token(&long).unwrap_err().is_invalid_input());
+        let user = NewUser {
+            email_verified: Some(dates::MIN - chrono::TimeDelta::milliseconds(1)),
+            ..NewUser::default()
+        };
+        assert!(
+            new_user(&user)
+                .unwrap_err()
+                .to_string()
+                .contains("emailVerified")
+        );
     }
 }
