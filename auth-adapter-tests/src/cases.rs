@@ -7,7 +7,9 @@
 pub mod accounts;
 pub mod authenticators;
 pub mod concurrency;
+pub mod dates;
 pub mod input;
+pub mod keys;
 pub mod methods;
 pub mod sessions;
 pub mod users;

@@ -172,6 +172,13 @@ macro_rules! __for_each_case {
             input::empty_keys_are_invalid
             input::unicode_and_separators_round_trip
             input::debug_output_hides_secrets
+            // Keys of several parts, key limits, the date range.
+            keys::accounts_whose_parts_join_alike_stay_apart
+            keys::verification_tokens_whose_parts_join_alike_stay_apart
+            keys::single_part_keys_with_pattern_characters_are_exact
+            keys::oversize_keys_are_invalid_and_lookups_of_any_size_are_not_found
+            dates::dates_at_both_ends_of_the_range_round_trip
+            dates::dates_outside_the_range_are_invalid
             // Concurrency.
             concurrency::concurrent_use_verification_token_has_one_winner
             concurrency::concurrent_create_user_same_email_has_one_winner
@@ -191,11 +198,30 @@ macro_rules! __expand_cases {
         $(
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
-                let adapter = $factory().await;
-                $crate::cases::$module::$name(adapter).await;
+                $crate::run_case(::core::stringify!($name), async {
+                    let adapter = $factory().await;
+                    $crate::cases::$module::$name(adapter).await;
+                })
+                .await;
             }
         )*
     };
+}
+
+/// How long one conformance case may take, store set-up included, before it fails. Every
+/// case does a few hundred store calls at most; a case still running after this is stuck
+/// on a store (a lost connection, a lock never released, a deadlock).
+pub const CASE_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Runs one case under [`CASE_TIME_LIMIT`], failing with the case's name when it passes it.
+#[doc(hidden)]
+pub async fn run_case(name: &str, case: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(CASE_TIME_LIMIT, case).await.is_err() {
+        panic!(
+            "conformance case `{name}` did not finish within {CASE_TIME_LIMIT:?}: a call to \
+             the store is stuck (is its server up and answering?)"
+        );
+    }
 }
 
 /// The name of every conformance case, in the order the suite lists them. Each is both a

@@ -130,6 +130,24 @@ where
     }
 }
 
+/// How long one operation of the model check may take before the check stops.
+const STEP_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs one operation under [`STEP_TIME_LIMIT`]. A stuck store ends the test process at
+/// once with the operation named: shrinking would retry the stuck call hundreds of times.
+fn step(runtime: &tokio::runtime::Runtime, sut: &mut Sut, op: &Op) -> Result<Got, String> {
+    match runtime.block_on(async { tokio::time::timeout(STEP_TIME_LIMIT, sut.run(op)).await }) {
+        Ok(got) => got,
+        Err(_) => {
+            eprintln!(
+                "model check: {op:?} did not finish within {STEP_TIME_LIMIT:?}: a call to the \
+                 store is stuck (is its server up and answering?)"
+            );
+            std::process::exit(101)
+        }
+    }
+}
+
 fn agrees(expected: &Expected, got: &Got) -> bool {
     match (expected, got) {
         (Ok(e), Ok(g)) => e == g,
@@ -165,7 +183,7 @@ fn run_sequence(
         }
         model = Reference::apply(model, op);
         let expected = model.expected.take().ok_or("the model gave no answer")?;
-        let got = runtime.block_on(sut.run(op))?;
+        let got = step(runtime, &mut sut, op)?;
         if !agrees(&expected, &got) {
             let what = format!("step {} of {}", i + 1, ops.len());
             return Err(disagreement(&what, op, &expected, &got));
@@ -210,7 +228,7 @@ fn final_check(
     }
     for op in &reads {
         let expected = model.answer(op.call(reference::resolve));
-        let got = runtime.block_on(sut.run(op))?;
+        let got = step(runtime, sut, op)?;
         if !agrees(&expected, &got) {
             return Err(disagreement(
                 "reading back after the sequence",

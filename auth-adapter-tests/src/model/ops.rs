@@ -352,8 +352,9 @@ fn verified() -> Vec<Option<i64>> {
     vec![None, Some(1_795_000_409_559), Some(1_700_000_000_001)]
 }
 
-pub(crate) const PROVIDERS: &[&str] = &["github", "prö:vider?", ""];
-pub(crate) const ACCOUNT_IDS: &[&str] = &["1", "ü:1?", ""];
+// ("a:b", "c") and ("a", "b:c") join alike with `:`, as a store's key might join them.
+pub(crate) const PROVIDERS: &[&str] = &["github", "prö:vider?", "a:b", "a", ""];
+pub(crate) const ACCOUNT_IDS: &[&str] = &["1", "ü:1?", "c", "b:c", ""];
 const KINDS: &[&str] = &["oauth", "oidc", "custom"];
 fn access_tokens() -> BoxedStrategy<Option<&'static str>> {
     let valid = vec![None, Some("at-1"), Some("at:2?")];
@@ -365,8 +366,9 @@ pub(crate) fn session_tokens() -> Vec<&'static str> {
     vec!["s1", "s:2?", "sé3", "", "s\0", *LONG_TOKEN]
 }
 
-pub(crate) const IDENTIFIERS: &[&str] = &["ada@example.com", "ü:?@例え.jp", ""];
-pub(crate) const TOKENS: &[&str] = &["t1", "t:2?", "", "t\0"];
+// ("x:y", "z") and ("x", "y:z") join alike.
+pub(crate) const IDENTIFIERS: &[&str] = &["ada@example.com", "ü:?@例え.jp", "x:y", "x", ""];
+pub(crate) const TOKENS: &[&str] = &["t1", "t:2?", "z", "y:z", "", "t\0"];
 pub(crate) const CREDENTIALS: &[&str] = &["c1", "c+/=", "cré:d?", "", "c\0"];
 const COUNTERS: &[u32] = &[0, 1, 7, 1000];
 const TRANSPORTS: &[Option<&str>] = &[None, Some("usb,ble,nfc"), Some("internal")];
@@ -420,12 +422,12 @@ fn session_token(ctx: &Context) -> BoxedStrategy<&'static str> {
 }
 
 fn account_key(ctx: &Context) -> BoxedStrategy<(&'static str, &'static str)> {
-    let fallback = (mostly_valid(PROVIDERS, 2), mostly_valid(ACCOUNT_IDS, 2)).boxed();
+    let fallback = (mostly_valid(PROVIDERS, 4), mostly_valid(ACCOUNT_IDS, 4)).boxed();
     prefer(&ctx.accounts, fallback)
 }
 
 fn token_key(ctx: &Context) -> BoxedStrategy<(&'static str, &'static str)> {
-    let fallback = (mostly_valid(IDENTIFIERS, 2), mostly_valid(TOKENS, 2)).boxed();
+    let fallback = (mostly_valid(IDENTIFIERS, 4), mostly_valid(TOKENS, 4)).boxed();
     prefer(&ctx.tokens, fallback)
 }
 
