@@ -198,22 +198,61 @@ impl RedisAdapter {
         }
     }
 
+    /// The key and value of the account `(provider, provider_account_id)`: at its
+    /// Auth.js key when that holds this very account, else at the added key.
+    async fn find_account(
+        &self,
+        provider: &str,
+        provider_account_id: &str,
+        what: &str,
+    ) -> Result<Option<(String, String)>> {
+        let mut inv = self.invoke(&scripts::GET_ACCOUNT);
+        for key in self.keys.account_keys(provider, provider_account_id) {
+            inv.key(key);
+        }
+        inv.arg(provider).arg(provider_account_id);
+        let found: Vec<String> = self.run(&inv, what).await?;
+        Ok(pair(found))
+    }
+
+    /// The key and value of the verification token `(identifier, token)` (see
+    /// [`find_account`](Self::find_account)).
+    async fn find_token(&self, identifier: &str, token: &str) -> Result<Option<(String, String)>> {
+        let mut inv = self.invoke(&scripts::GET_TOKEN);
+        for key in self.keys.token_keys(identifier, token) {
+            inv.key(key);
+        }
+        inv.arg(identifier).arg(token);
+        let found: Vec<String> = self.run(&inv, "use_verification_token").await?;
+        Ok(pair(found))
+    }
+
+    async fn find(&self, target: &Target<'_>, what: &str) -> Result<Option<(String, String)>> {
+        match target {
+            Target::Key(key) => Ok(self
+                .get(key, what)
+                .await?
+                .map(|raw| ((*key).to_owned(), raw))),
+            Target::Account(provider, id) => self.find_account(provider, id, what).await,
+        }
+    }
+
     /// Read-modify-write with a compare-and-set script, retried while another writer
-    /// interferes. `modify` turns the current JSON into the new one.
+    /// interferes. `modify` turns the current JSON into the new one (or refuses it).
     async fn compare_and_set<T>(
         &self,
-        key: &str,
+        target: Target<'_>,
         entity: Entity,
         what: &str,
         modify: impl Fn(&str) -> Result<(String, T)>,
     ) -> Result<T> {
         for _ in 0..CAS_ATTEMPTS {
-            let Some(current) = self.get(key, what).await? else {
+            let Some((key, current)) = self.find(&target, what).await? else {
                 return Err(AdapterError::not_found(entity));
             };
             let (new, value) = modify(&current)?;
             let mut inv = self.invoke(&scripts::COMPARE_AND_SET);
-            inv.key(key).arg(&current).arg(&new);
+            inv.key(&key).arg(&current).arg(&new);
             match self.run::<String>(&inv, what).await?.as_str() {
                 "OK" => return Ok(value),
                 "NOTFOUND" => return Err(AdapterError::not_found(entity)),
@@ -322,6 +361,19 @@ impl RedisAdapter {
     }
 }
 
+/// What [`RedisAdapter::compare_and_set`] changes: a record at a known key, or an account
+/// wherever [`RedisAdapter::find_account`] finds it.
+enum Target<'a> {
+    Key(&'a str),
+    Account(&'a str, &'a str),
+}
+
+/// `{key, value}` from a script, or nothing.
+fn pair(found: Vec<String>) -> Option<(String, String)> {
+    let mut it = found.into_iter();
+    Some((it.next()?, it.next()?))
+}
+
 /// Pages of [`EXPIRY_BATCH`] one `delete_expired` pass reads at most (a bound against
 /// writers that keep changing the same records).
 const MAX_EXPIRY_PAGES: usize = 100_000;
@@ -395,6 +447,12 @@ fn contention(what: &str) -> AdapterError {
     }
 }
 
+/// Whether a stored account is the one asked for (a key built from two parts does not
+/// say which parts built it).
+fn is_account(account: &AdapterAccount, provider: &str, provider_account_id: &str) -> bool {
+    account.provider == provider && account.provider_account_id == provider_account_id
+}
+
 fn reserved(field: &'static str) -> AdapterError {
     AdapterError::invalid(
         field,
@@ -444,10 +502,12 @@ impl Adapter for RedisAdapter {
         if !is_user_id(id) {
             return Ok(None);
         }
-        self.get(&self.keys.user(id), "get_user")
+        let user = self
+            .get(&self.keys.user(id), "get_user")
             .await?
             .map(|raw| codec::decode_user(&raw))
-            .transpose()
+            .transpose()?;
+        Ok(user.filter(|u| u.id == id))
     }
 
     async fn get_user_by_email(&self, email: &str) -> Result<Option<AdapterUser>> {
@@ -471,13 +531,19 @@ impl Adapter for RedisAdapter {
             return Ok(None);
         }
         let mut inv = self.invoke(&scripts::GET_USER_BY_ACCOUNT);
-        inv.key(self.keys.account(provider, provider_account_id));
+        for key in self.keys.account_keys(provider, provider_account_id) {
+            inv.key(key);
+        }
+        inv.arg(provider).arg(provider_account_id);
         let found: Vec<String> = self.run(&inv, "get_user_by_account").await?;
         let mut it = found.into_iter();
         let Some(account) = it.next() else {
             return Ok(None);
         };
         let account = codec::decode_account(&account)?;
+        if !is_account(&account, provider, provider_account_id) {
+            return Ok(None);
+        }
         let Some(user) = it.next() else {
             return Ok(None);
         };
@@ -545,39 +611,57 @@ impl Adapter for RedisAdapter {
                     .await?,
             );
         }
-        let mut inv = self.invoke(&scripts::DELETE_USER);
-        inv.key(self.keys.user(id)).arg(id);
-        for k in &extra {
-            inv.arg(k);
+        let key = self.keys.user(id);
+        for _ in 0..CAS_ATTEMPTS {
+            // Read first: a user whose value cannot be read is reported, never deleted.
+            let Some(raw) = self.get(&key, "delete_user").await? else {
+                return Ok(None);
+            };
+            let user = codec::decode_user(&raw)?;
+            if user.id != id {
+                return Ok(None);
+            }
+            let mut inv = self.invoke(&scripts::DELETE_USER);
+            inv.key(&key).arg(id).arg(&raw);
+            for k in &extra {
+                inv.arg(k);
+            }
+            match self
+                .run::<Option<String>>(&inv, "delete_user")
+                .await?
+                .as_deref()
+            {
+                Some("OK") => return Ok(Some(user)),
+                None => return Ok(None),
+                Some("RETRY") => continue,
+                Some(_) => return Err(unexpected("delete_user")),
+            }
         }
-        let raw: Option<String> = self.run(&inv, "delete_user").await?;
-        // The user is gone either way; a user value we cannot read is still reported.
-        raw.map(|raw| codec::decode_user(&raw)).transpose()
+        Err(contention("delete_user"))
     }
 
     async fn link_account(&self, account: AdapterAccount) -> Result<AdapterAccount> {
         validate::account(&account)?;
-        if account.provider == keys::BY_USER_ID {
-            return Err(AdapterError::invalid(
-                "provider",
-                "is `by-user-id`, which the Auth.js Redis key layout reserves for its indexes",
-            ));
-        }
         if !is_user_id(&account.user_id) {
             return Err(AdapterError::not_found(Entity::User));
         }
         let mut inv = self.invoke(&scripts::LINK_ACCOUNT);
-        inv.key(
-            self.keys
-                .account(&account.provider, &account.provider_account_id),
-        )
-        .key(self.keys.user(&account.user_id))
-        .arg(&account.user_id)
-        .arg(codec::encode_account(&account));
+        for key in self
+            .keys
+            .account_keys(&account.provider, &account.provider_account_id)
+        {
+            inv.key(key);
+        }
+        inv.key(self.keys.user(&account.user_id))
+            .arg(&account.user_id)
+            .arg(codec::encode_account(&account))
+            .arg(&account.provider)
+            .arg(&account.provider_account_id);
         match self.run::<String>(&inv, "link_account").await?.as_str() {
             "OK" => Ok(account),
             "NOTFOUND" => Err(AdapterError::not_found(Entity::User)),
             "CONFLICT" => Err(AdapterError::key_taken(Entity::Account)),
+            "MALFORMED" => Err(codec::malformed(codec::ACCOUNT, "not a JSON object")),
             _ => Err(unexpected("link_account")),
         }
     }
@@ -590,12 +674,32 @@ impl Adapter for RedisAdapter {
         if !validate::is_storable_key(provider) || !validate::is_storable_key(provider_account_id) {
             return Ok(None);
         }
-        let mut inv = self.invoke(&scripts::UNLINK_ACCOUNT);
-        inv.key(self.keys.account(provider, provider_account_id));
-        let found: Option<(String, String)> = self.run(&inv, "unlink_account").await?;
-        found
-            .map(|(raw, _)| codec::decode_account(&raw))
-            .transpose()
+        for _ in 0..CAS_ATTEMPTS {
+            let Some((key, raw)) = self
+                .find_account(provider, provider_account_id, "unlink_account")
+                .await?
+            else {
+                return Ok(None);
+            };
+            // Read first: an account whose value cannot be read is reported, never removed.
+            let account = codec::decode_account(&raw)?;
+            if !is_account(&account, provider, provider_account_id) {
+                return Ok(None);
+            }
+            let mut inv = self.invoke(&scripts::UNLINK_ACCOUNT);
+            inv.key(&key).arg(&raw).arg(&account.user_id);
+            match self
+                .run::<Option<String>>(&inv, "unlink_account")
+                .await?
+                .as_deref()
+            {
+                Some("OK") => return Ok(Some(account)),
+                None => return Ok(None),
+                Some("RETRY") => continue,
+                Some(_) => return Err(unexpected("unlink_account")),
+            }
+        }
+        Err(contention("unlink_account"))
     }
 
     async fn get_account(
@@ -606,22 +710,23 @@ impl Adapter for RedisAdapter {
         if !validate::is_storable_key(provider) || !validate::is_storable_key(provider_account_id) {
             return Ok(None);
         }
-        self.get(
-            &self.keys.account(provider, provider_account_id),
-            "get_account",
-        )
-        .await?
-        .map(|raw| codec::decode_account(&raw))
-        .transpose()
+        let account = self
+            .find_account(provider, provider_account_id, "get_account")
+            .await?
+            .map(|(_, raw)| codec::decode_account(&raw))
+            .transpose()?;
+        Ok(account.filter(|a| is_account(a, provider, provider_account_id)))
     }
 
     async fn update_account(&self, update: AccountUpdate) -> Result<AdapterAccount> {
         validate::account_update(&update)?;
-        let key = self
-            .keys
-            .account(&update.provider, &update.provider_account_id);
-        self.compare_and_set(&key, Entity::Account, "update_account", |raw| {
-            codec::merge_account(raw, &update)
+        let target = Target::Account(&update.provider, &update.provider_account_id);
+        self.compare_and_set(target, Entity::Account, "update_account", |raw| {
+            let (new, account) = codec::merge_account(raw, &update)?;
+            match is_account(&account, &update.provider, &update.provider_account_id) {
+                true => Ok((new, account)),
+                false => Err(AdapterError::not_found(Entity::Account)),
+            }
         })
         .await
     }
@@ -672,7 +777,8 @@ impl Adapter for RedisAdapter {
             return Ok(None);
         };
         let user = codec::decode_user(&user)?;
-        Ok((user.id == session.user_id).then_some((session, user)))
+        let same = session.session_token == session_token && user.id == session.user_id;
+        Ok(same.then_some((session, user)))
     }
 
     async fn update_session(&self, update: SessionUpdate) -> Result<Option<AdapterSession>> {
@@ -682,11 +788,12 @@ impl Adapter for RedisAdapter {
         }
         let key = self.keys.session(&update.session_token);
         let Some(expires) = update.expires else {
-            return self
+            let session = self
                 .get(&key, "update_session")
                 .await?
                 .map(|raw| codec::decode_session(&raw))
-                .transpose();
+                .transpose()?;
+            return Ok(session.filter(|s| s.session_token == update.session_token));
         };
         let expires = dates::truncate_to_millis(expires);
         for _ in 0..CAS_ATTEMPTS {
@@ -694,6 +801,9 @@ impl Adapter for RedisAdapter {
                 return Ok(None);
             };
             let (new_raw, session) = codec::merge_session(&current, expires)?;
+            if session.session_token != update.session_token {
+                return Ok(None);
+            }
             let mut inv = self.invoke(&scripts::UPDATE_SESSION);
             inv.key(&key)
                 .arg(&current)
@@ -715,12 +825,30 @@ impl Adapter for RedisAdapter {
         if !is_outside_by_user_index(session_token) {
             return Ok(None);
         }
-        let mut inv = self.invoke(&scripts::DELETE_SESSION);
-        inv.key(self.keys.session(session_token));
-        let found: Option<(String, String)> = self.run(&inv, "delete_session").await?;
-        found
-            .map(|(raw, _)| codec::decode_session(&raw))
-            .transpose()
+        let key = self.keys.session(session_token);
+        for _ in 0..CAS_ATTEMPTS {
+            let Some(raw) = self.get(&key, "delete_session").await? else {
+                return Ok(None);
+            };
+            // Read first: a session whose value cannot be read is reported, never removed.
+            let session = codec::decode_session(&raw)?;
+            if session.session_token != session_token {
+                return Ok(None);
+            }
+            let mut inv = self.invoke(&scripts::DELETE_SESSION);
+            inv.key(&key).arg(&raw).arg(&session.user_id);
+            match self
+                .run::<Option<String>>(&inv, "delete_session")
+                .await?
+                .as_deref()
+            {
+                Some("OK") => return Ok(Some(session)),
+                None => return Ok(None),
+                Some("RETRY") => continue,
+                Some(_) => return Err(unexpected("delete_session")),
+            }
+        }
+        Err(contention("delete_session"))
     }
 
     async fn delete_sessions_by_user_id(&self, user_id: &str) -> Result<u64> {
@@ -751,10 +879,14 @@ impl Adapter for RedisAdapter {
             ..token
         };
         let mut inv = self.invoke(&scripts::CREATE_TOKEN);
-        inv.key(self.keys.token(&token.identifier, &token.token))
-            .arg(codec::encode_token(&token))
+        for key in self.keys.token_keys(&token.identifier, &token.token) {
+            inv.key(key);
+        }
+        inv.arg(codec::encode_token(&token))
             .arg(token.expires.timestamp_millis())
-            .arg(self.ttl());
+            .arg(self.ttl())
+            .arg(&token.identifier)
+            .arg(&token.token);
         match self
             .run::<String>(&inv, "create_verification_token")
             .await?
@@ -762,6 +894,7 @@ impl Adapter for RedisAdapter {
         {
             "OK" | "EXPIRED" => Ok(token),
             "CONFLICT" => Err(AdapterError::key_taken(Entity::VerificationToken)),
+            "MALFORMED" => Err(codec::malformed(codec::TOKEN, "not a JSON object")),
             _ => Err(unexpected("create_verification_token")),
         }
     }
@@ -774,12 +907,29 @@ impl Adapter for RedisAdapter {
         if !validate::is_storable_key(identifier) || !validate::is_storable_key(token) {
             return Ok(None);
         }
-        let mut inv = self.invoke(&scripts::USE_TOKEN);
-        inv.key(self.keys.token(identifier, token))
-            .arg(identifier)
-            .arg(token);
-        let found: Option<(String, String)> = self.run(&inv, "use_verification_token").await?;
-        found.map(|(raw, _)| codec::decode_token(&raw)).transpose()
+        for _ in 0..CAS_ATTEMPTS {
+            let Some((key, raw)) = self.find_token(identifier, token).await? else {
+                return Ok(None);
+            };
+            // Read first: a token whose value cannot be read is reported, never consumed.
+            let found = codec::decode_token(&raw)?;
+            if found.identifier != identifier || found.token != token {
+                return Ok(None);
+            }
+            let mut inv = self.invoke(&scripts::USE_TOKEN);
+            inv.key(&key).arg(&raw);
+            match self
+                .run::<Option<String>>(&inv, "use_verification_token")
+                .await?
+                .as_deref()
+            {
+                Some("OK") => return Ok(Some(found)),
+                None => return Ok(None),
+                Some("RETRY") => continue,
+                Some(_) => return Err(unexpected("use_verification_token")),
+            }
+        }
+        Err(contention("use_verification_token"))
     }
 
     async fn create_authenticator(
@@ -819,10 +969,12 @@ impl Adapter for RedisAdapter {
         if !is_outside_by_user_index(credential_id) {
             return Ok(None);
         }
-        self.get(&self.keys.authenticator(credential_id), "get_authenticator")
+        let found = self
+            .get(&self.keys.authenticator(credential_id), "get_authenticator")
             .await?
             .map(|raw| codec::decode_authenticator(&raw))
-            .transpose()
+            .transpose()?;
+        Ok(found.filter(|a| a.credential_id == credential_id))
     }
 
     async fn list_authenticators_by_user_id(
@@ -868,10 +1020,16 @@ impl Adapter for RedisAdapter {
         }
         let key = self.keys.authenticator(credential_id);
         self.compare_and_set(
-            &key,
+            Target::Key(&key),
             Entity::Authenticator,
             "update_authenticator_counter",
-            |raw| codec::merge_counter(raw, counter),
+            |raw| {
+                let (new, a) = codec::merge_counter(raw, counter)?;
+                match a.credential_id == credential_id {
+                    true => Ok((new, a)),
+                    false => Err(AdapterError::not_found(Entity::Authenticator)),
+                }
+            },
         )
         .await
     }

@@ -233,7 +233,9 @@ pub(crate) fn merge_user(
 
 // ---- accounts ---------------------------------------------------------------------------
 
-/// The JS adapters add `id: "{provider}:{providerAccountId}"` and omit absent token fields.
+/// As the JS adapters write an account: its fields, absent token fields as `null` (what
+/// `JSON.stringify` makes of the account Auth.js passes), and `id:
+/// "{provider}:{providerAccountId}"`.
 pub(crate) fn encode_account(account: &AdapterAccount) -> String {
     let mut map = Map::new();
     map.insert("userId".into(), Value::String(account.user_id.clone()));
@@ -267,15 +269,15 @@ fn write_account_tokens(map: &mut Map<String, Value>, a: &AdapterAccount) {
         ("session_state", &a.session_state),
     ];
     for (name, value) in strings {
-        match value {
-            Some(v) => map.insert(name.into(), Value::String(v.clone())),
-            None => map.remove(name),
-        };
+        map.insert(
+            name.into(),
+            value.clone().map_or(Value::Null, Value::String),
+        );
     }
-    match a.expires_at {
-        Some(v) => map.insert("expires_at".into(), Value::from(v)),
-        None => map.remove("expires_at"),
-    };
+    map.insert(
+        "expires_at".into(),
+        a.expires_at.map_or(Value::Null, Value::from),
+    );
 }
 
 fn account_from(map: &Map<String, Value>) -> Result<AdapterAccount, AdapterError> {
@@ -481,13 +483,22 @@ mod tests {
     }
 
     #[test]
-    fn accounts_carry_the_js_id_and_omit_absent_tokens() {
+    fn accounts_carry_the_js_id_and_null_for_absent_tokens() {
         let mut a = AdapterAccount::new("u", AccountType::Oauth, "github", "42");
         a.expires_at = Some(7);
         let v: Value = serde_json::from_str(&encode_account(&a)).unwrap();
         assert_eq!(v["id"], "github:42");
         assert_eq!(v["expires_at"], 7);
-        assert!(v.get("access_token").is_none());
+        for name in [
+            "access_token",
+            "refresh_token",
+            "token_type",
+            "scope",
+            "id_token",
+            "session_state",
+        ] {
+            assert_eq!(v.get(name), Some(&Value::Null), "{name}");
+        }
         assert_eq!(decode_account(&encode_account(&a)).unwrap(), a);
     }
 }

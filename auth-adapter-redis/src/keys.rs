@@ -22,6 +22,11 @@ pub(crate) const AUTHENTICATOR_BY_USER: &str = "authenticator:by-user-id:";
 /// `auth-adapter:user-sessions:{id}` and `auth-adapter:user-accounts:{id}` are named in
 /// the Lua scripts).
 pub(crate) const SESSIONS_BY_EXPIRY: &str = "auth-adapter:sessions-by-expiry";
+/// Where an account or verification token goes when its Auth.js key is held by another
+/// record whose parts join to the same key (`a:b` + `c` and `a` + `b:c`): the length of the
+/// first part makes these keys unambiguous.
+pub(crate) const ACCOUNT_ALT: &str = "auth-adapter:account:";
+pub(crate) const TOKEN_ALT: &str = "auth-adapter:token:";
 pub(crate) const TOKENS_BY_EXPIRY: &str = "auth-adapter:tokens-by-expiry";
 
 /// The segment that the JS adapters use for their by-user-id indexes; a session token,
@@ -62,6 +67,28 @@ impl Keys {
     }
     pub(crate) fn account(&self, provider: &str, provider_account_id: &str) -> String {
         self.key(ACCOUNT, &[provider, provider_account_id])
+    }
+    /// The Auth.js key of an account, and the unambiguous key it takes when another
+    /// account holds that one. The Auth.js key of provider `by-user-id` is the JS index of a
+    /// user's accounts: such an account always takes the added key.
+    pub(crate) fn account_keys(&self, provider: &str, provider_account_id: &str) -> [String; 2] {
+        let alt = self.key(
+            ACCOUNT_ALT,
+            &[&provider.len().to_string(), provider, provider_account_id],
+        );
+        if provider == BY_USER_ID {
+            return [alt.clone(), alt];
+        }
+        [self.account(provider, provider_account_id), alt]
+    }
+    /// The Auth.js key of a verification token, and its unambiguous key (see
+    /// [`Keys::account_keys`]).
+    pub(crate) fn token_keys(&self, identifier: &str, token: &str) -> [String; 2] {
+        let alt = self.key(
+            TOKEN_ALT,
+            &[&identifier.len().to_string(), identifier, token],
+        );
+        [self.token(identifier, token), alt]
     }
     pub(crate) fn session(&self, token: &str) -> String {
         self.key(SESSION, &[token])
@@ -129,6 +156,28 @@ mod tests {
         assert_eq!(k.account("github", "4:2"), "app:user:account:github:4:2");
         assert_eq!(k.session("t"), "app:user:session:t");
         assert_eq!(k.token("a@b.c", "h"), "app:user:token:a@b.c:h");
+        assert_eq!(
+            k.account_keys("a:b", "c"),
+            [
+                "app:user:account:a:b:c".to_owned(),
+                "app:auth-adapter:account:3:a:b:c".to_owned()
+            ]
+        );
+        assert_eq!(
+            k.account_keys("a", "b:c")[1],
+            "app:auth-adapter:account:1:a:b:c"
+        );
+        assert_eq!(
+            k.account_keys("by-user-id", "u1"),
+            [
+                "app:auth-adapter:account:10:by-user-id:u1".to_owned(),
+                "app:auth-adapter:account:10:by-user-id:u1".to_owned()
+            ]
+        );
+        assert_eq!(
+            k.token_keys("é:x", "t")[1],
+            "app:auth-adapter:token:4:é:x:t"
+        );
         assert_eq!(k.authenticator("c1"), "app:authenticator:c1");
         assert_eq!(
             k.authenticator_by_user("u1"),

@@ -33,6 +33,21 @@ local function field(raw, name)
   return nil
 end
 local function starts(s, p) return string.sub(s, 1, #p) == p end
+-- A record keyed by two parts (an account, a verification token) lives at its Auth.js key
+-- `n` when that holds this very record (fields f1, f2 equal to v1, v2), else at the
+-- unambiguous key `a` this crate adds: two records whose parts join to the same Auth.js key
+-- never see each other. A value at `n` that is not JSON is returned (the caller reports
+-- it as unreadable) rather than passed over. → key, value | nil
+local function locate(n, a, f1, v1, f2, v2)
+  local raw = redis.call('GET', n)
+  if raw then
+    local v = decode(raw)
+    if not v or (v[f1] == v1 and v[f2] == v2) then return n, raw end
+  end
+  raw = redis.call('GET', a)
+  if raw then return a, raw end
+  return nil, nil
+end
 -- The live owner of an email index, or nil when the index is stale: the user is gone, or
 -- the JS adapters' updateUser changed the email without removing the old index.
 local function email_owner(email)
@@ -117,9 +132,18 @@ if not id or string.find(id, ':', 1, true) then return false end
 return redis.call('GET', P .. 'user:' .. id)
 "#;
 
-    /// KEYS: account. ARGV: P. → {} | {account} | {account, user}
+    /// KEYS: Auth.js account key, added account key. ARGV: P, provider, providerAccountId.
+    /// → {} | {key, account JSON}
+    GET_ACCOUNT = r#"
+local k, raw = locate(KEYS[1], KEYS[2], 'provider', ARGV[2], 'providerAccountId', ARGV[3])
+if not k then return {} end
+return {k, raw}
+"#;
+
+    /// KEYS: Auth.js account key, added account key. ARGV: P, provider, providerAccountId.
+    /// → {} | {account} | {account, user}
     GET_USER_BY_ACCOUNT = r#"
-local a = redis.call('GET', KEYS[1])
+local _, a = locate(KEYS[1], KEYS[2], 'provider', ARGV[2], 'providerAccountId', ARGV[3])
 if not a then return {} end
 local uid = field(a, 'userId')
 if not uid or string.find(uid, ':', 1, true) then return {a} end
@@ -127,7 +151,6 @@ local u = redis.call('GET', P .. 'user:' .. uid)
 if not u then return {a} end
 return {a, u}
 "#;
-
 
     /// KEYS: user. ARGV: P, id, old json, new json, old has email (1/0), old email,
     /// new has email, new email. → OK | NOTFOUND | RETRY | CONFLICT
@@ -151,14 +174,17 @@ redis.call('SET', KEYS[1], new)
 return 'OK'
 "#;
 
-    /// KEYS: user. ARGV: P, id, extra candidate keys (found by the opt-in sweep). Deletes
+    /// KEYS: user. ARGV: P, id, the user JSON read before, extra candidate keys (found by
+    /// the opt-in sweep). Deletes
     /// the user, its email index, every session and account it owns (our per-user sets,
     /// the JS single-value indexes, the extra keys; each checked for `userId`), its
-    /// authenticators and every index. → the user JSON or nil.
+    /// authenticators and every index, if the user is still the value read before (so a
+    /// user whose value cannot be read is never deleted). → OK | RETRY | nil
     DELETE_USER = r#"
 local id = ARGV[2]
 local raw = redis.call('GET', KEYS[1])
 if not raw then return false end
+if raw ~= ARGV[3] then return 'RETRY' end
 local u = decode(raw)
 local email_key = nil
 if u and type(u.email) == 'string' then
@@ -171,7 +197,7 @@ for _, k in ipairs(redis.call('SMEMBERS', user_sessions(id))) do add(k) end
 add(redis.call('GET', session_index(id)))
 for _, k in ipairs(redis.call('SMEMBERS', user_accounts(id))) do add(k) end
 add(redis.call('GET', account_index(id)))
-for i = 3, #ARGV do add(ARGV[i]) end
+for i = 4, #ARGV do add(ARGV[i]) end
 local list_key = P .. 'authenticator:by-user-id:' .. id
 local list = redis.call('GET', list_key)
 if list then
@@ -198,30 +224,40 @@ end
 redis.call('DEL', user_sessions(id), user_accounts(id), session_index(id), account_index(id), list_key)
 if email_key then redis.call('DEL', email_key) end
 redis.call('DEL', KEYS[1])
-return raw
-"#;
-
-    /// KEYS: account, user. ARGV: P, user id, json. → OK | NOTFOUND | CONFLICT
-    LINK_ACCOUNT = r#"
-local uid, json = ARGV[2], ARGV[3]
-if redis.call('EXISTS', KEYS[2]) == 0 then return 'NOTFOUND' end
-if redis.call('EXISTS', KEYS[1]) == 1 then return 'CONFLICT' end
-redis.call('SET', KEYS[1], json)
-redis.call('SET', account_index(uid), KEYS[1])
-redis.call('SADD', user_accounts(uid), KEYS[1])
 return 'OK'
 "#;
 
-    /// KEYS: account. ARGV: P. → nil | {json, '1' removed | '0' kept because unreadable}
+    /// KEYS: Auth.js account key, added account key, user. ARGV: P, user id, json,
+    /// provider, providerAccountId. Written at the Auth.js key unless another record holds
+    /// it. → OK | NOTFOUND | CONFLICT | MALFORMED (an unreadable value holds the Auth.js key)
+    LINK_ACCOUNT = r#"
+local uid, json = ARGV[2], ARGV[3]
+if redis.call('EXISTS', KEYS[3]) == 0 then return 'NOTFOUND' end
+local k, raw = locate(KEYS[1], KEYS[2], 'provider', ARGV[4], 'providerAccountId', ARGV[5])
+if k then
+  if decode(raw) then return 'CONFLICT' end
+  return 'MALFORMED'
+end
+local target = KEYS[1]
+if redis.call('EXISTS', target) == 1 then target = KEYS[2] end
+redis.call('SET', target, json)
+redis.call('SET', account_index(uid), target)
+redis.call('SADD', user_accounts(uid), target)
+return 'OK'
+"#;
+
+    /// KEYS: account (as found by GET_ACCOUNT). ARGV: P, the account JSON read there, its
+    /// user id. Removes the account if it is still that value. → OK | RETRY | nil
     UNLINK_ACCOUNT = r#"
-local raw = redis.call('GET', KEYS[1])
+local k = KEYS[1]
+local raw = redis.call('GET', k)
 if not raw then return false end
-local uid = field(raw, 'userId')
-if not uid then return {raw, '0'} end
-redis.call('DEL', KEYS[1])
-redis.call('SREM', user_accounts(uid), KEYS[1])
-fix_index(account_index(uid), KEYS[1], user_accounts(uid))
-return {raw, '1'}
+if raw ~= ARGV[2] then return 'RETRY' end
+local uid = ARGV[3]
+redis.call('DEL', k)
+redis.call('SREM', user_accounts(uid), k)
+fix_index(account_index(uid), k, user_accounts(uid))
+return 'OK'
 "#;
 
     /// KEYS: any. ARGV: P, expected json, new json. Compare-and-set of a value whose new
@@ -246,13 +282,15 @@ local uid, json, exp, ttl = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
 if redis.call('EXISTS', KEYS[2]) == 0 then return 'NOTFOUND' end
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'CONFLICT' end
 local set = user_sessions(uid)
-local stale = {}
-for _, k in ipairs(redis.call('SMEMBERS', set)) do
-  if redis.call('EXISTS', k) == 0 then table.insert(stale, k) end
-end
-for _, k in ipairs(stale) do
-  redis.call('SREM', set, k)
-  redis.call('ZREM', SESSIONS_Z, k)
+-- Members whose session is gone (expired by TTL, deleted by a JS adapter) leave the set a
+-- few at a time: a random sample of SAMPLE members is checked on every create. That keeps
+-- the set within about SAMPLE / (SAMPLE - 1) of the live sessions, at a fixed cost
+-- whatever the number of sessions the user has.
+for _, k in ipairs(redis.call('SRANDMEMBER', set, 4)) do
+  if redis.call('EXISTS', k) == 0 then
+    redis.call('SREM', set, k)
+    redis.call('ZREM', SESSIONS_Z, k)
+  end
 end
 if ttl then prune_expired_members(SESSIONS_Z) end
 if ttl and tonumber(exp) <= now_ms() then return 'EXPIRED' end
@@ -293,17 +331,18 @@ redis.call('SET', session_index(uid), KEYS[1])
 return 'OK'
 "#;
 
-    /// KEYS: session. ARGV: P. → nil | {json, '1' removed | '0' kept because unreadable}
+    /// KEYS: session. ARGV: P, the session JSON read before, its user id. Removes the
+    /// session if it is still that value. → OK | RETRY | nil
     DELETE_SESSION = r#"
 local raw = redis.call('GET', KEYS[1])
 if not raw then return false end
-local uid = field(raw, 'userId')
-if not uid then return {raw, '0'} end
+if raw ~= ARGV[2] then return 'RETRY' end
+local uid = ARGV[3]
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', SESSIONS_Z, KEYS[1])
 redis.call('SREM', user_sessions(uid), KEYS[1])
 fix_index(session_index(uid), KEYS[1], user_sessions(uid))
-return {raw, '1'}
+return 'OK'
 "#;
 
     /// ARGV: P, user id, extra candidate keys. → number of sessions removed.
@@ -329,32 +368,47 @@ redis.call('DEL', user_sessions(id), session_index(id))
 return #del
 "#;
 
-    /// KEYS: token. ARGV: P, json, expires ms, ttl. → OK | EXPIRED | CONFLICT
+    /// KEYS: Auth.js token key, added token key. ARGV: P, json, expires ms, ttl,
+    /// identifier, token. Written at the Auth.js key unless another record holds it.
+    /// → OK | EXPIRED | CONFLICT | MALFORMED (an unreadable value holds the Auth.js key)
     CREATE_TOKEN = r#"
 local json, exp, ttl = ARGV[2], ARGV[3], ARGV[4] == '1'
-if redis.call('EXISTS', KEYS[1]) == 1 then return 'CONFLICT' end
+local k, raw = locate(KEYS[1], KEYS[2], 'identifier', ARGV[5], 'token', ARGV[6])
+if k then
+  if decode(raw) then return 'CONFLICT' end
+  return 'MALFORMED'
+end
 if ttl then prune_expired_members(TOKENS_Z) end
 if ttl and tonumber(exp) <= now_ms() then return 'EXPIRED' end
+local target = KEYS[1]
+if redis.call('EXISTS', target) == 1 then target = KEYS[2] end
 if ttl then
-  redis.call('SET', KEYS[1], json, 'PXAT', exp)
+  redis.call('SET', target, json, 'PXAT', exp)
 else
-  redis.call('SET', KEYS[1], json)
+  redis.call('SET', target, json)
 end
-redis.call('ZADD', TOKENS_Z, exp, KEYS[1])
+redis.call('ZADD', TOKENS_Z, exp, target)
 return 'OK'
 "#;
 
-    /// KEYS: token. ARGV: P, identifier, token. Single use: the GET and the DEL are one
-    /// atomic step. → nil | {json, '1' used | '0' kept because unreadable}
+    /// KEYS: Auth.js token key, added token key. ARGV: P, identifier, token.
+    /// → {} | {key, token JSON}
+    GET_TOKEN = r#"
+local k, raw = locate(KEYS[1], KEYS[2], 'identifier', ARGV[2], 'token', ARGV[3])
+if not k then return {} end
+return {k, raw}
+"#;
+
+    /// KEYS: token (as found by GET_TOKEN). ARGV: P, the JSON read there. Single use: the
+    /// check and the DEL are one atomic step, and a token whose value could not be read is
+    /// never passed here, so it is never consumed. → OK | RETRY | nil
     USE_TOKEN = r#"
 local raw = redis.call('GET', KEYS[1])
 if not raw then return false end
-local v = decode(raw)
-if not v then return {raw, '0'} end
-if v.identifier ~= ARGV[2] or v.token ~= ARGV[3] then return false end
+if raw ~= ARGV[2] then return 'RETRY' end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', TOKENS_Z, KEYS[1])
-return {raw, '1'}
+return 'OK'
 "#;
 
     /// KEYS: authenticator, user, authenticator list. ARGV: P, json, credential id.

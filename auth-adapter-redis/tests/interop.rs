@@ -176,7 +176,8 @@ async fn rust_writes_every_entity_and_auth_js_reads_it_back_equal() {
         &json!({"id": "google:g-1:x", "userId": user.id, "type": "oidc", "provider": "google",
                 "providerAccountId": "g-1:x", "access_token": "ya29.token",
                 "refresh_token": "1//refresh", "expires_at": 1_795_000_000,
-                "token_type": "bearer", "scope": "openid email", "id_token": "eyJ.id.token"})
+                "token_type": "bearer", "scope": "openid email", "id_token": "eyJ.id.token",
+                "session_state": null})
     );
     assert_eq!(
         ok(&r[4]),
@@ -393,4 +394,100 @@ async fn without_the_sweep_delete_user_finds_only_what_the_js_indexes_name() {
     swept.delete_expired(Utc::now()).await.unwrap();
     let _ = swept.delete_sessions_by_user_id(&id).await.unwrap();
     assert_eq!(get_raw(&mut c, &keys[2]).await, None);
+}
+
+#[tokio::test]
+async fn rust_writes_an_account_exactly_as_auth_js_writes_the_same_input() {
+    let prefix = fresh_prefix();
+    let a = adapter(&prefix, false).await;
+    let mut c = raw_conn().await;
+    let user = a.create_user(NewUser::default()).await.unwrap();
+    let mut account = AdapterAccount::new(&user.id, AccountType::Oauth, "github", "rust");
+    account.access_token = Some("gho_rust".into());
+    account.expires_at = Some(1_795_000_000);
+    a.link_account(account.clone()).await.unwrap();
+    // The same input through the JS adapter (serde gives `null` for every absent field, as
+    // Auth.js hands a provider's token set with its absent fields), under another id.
+    let mut js_input = serde_json::to_value(&account).unwrap();
+    js_input["providerAccountId"] = json!("js");
+    ok(&js(
+        &prefix,
+        json!([{"method": "linkAccount", "args": [js_input]}]),
+    )
+    .await[0]);
+    let parse = |raw: Option<String>| -> Value { serde_json::from_str(&raw.unwrap()).unwrap() };
+    let rust = parse(get_raw(&mut c, &format!("{prefix}user:account:github:rust")).await);
+    let mut js_written = parse(get_raw(&mut c, &format!("{prefix}user:account:github:js")).await);
+    js_written["providerAccountId"] = json!("rust");
+    js_written["id"] = json!("github:rust");
+    assert_eq!(rust, js_written);
+    assert_eq!(rust["refresh_token"], Value::Null);
+
+    // Fields another client added survive a Rust update.
+    let key = format!("{prefix}user:account:github:rust");
+    let mut with_extra = rust.clone();
+    with_extra["tenant"] = json!("acme");
+    let _: () = redis::cmd("SET")
+        .arg(&key)
+        .arg(with_extra.to_string())
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    a.update_account(
+        auth_adapter_core::AccountUpdate::new("github", "rust")
+            .access_token(Some("gho_new".into())),
+    )
+    .await
+    .unwrap();
+    let after = parse(get_raw(&mut c, &key).await);
+    assert_eq!(after["tenant"], "acme");
+    assert_eq!(after["access_token"], "gho_new");
+}
+
+#[tokio::test]
+async fn accounts_and_tokens_whose_parts_join_alike_stay_apart_for_both_sides() {
+    let prefix = fresh_prefix();
+    let a = adapter(&prefix, false).await;
+    let user = a.create_user(NewUser::default()).await.unwrap();
+    let other = a.create_user(NewUser::default()).await.unwrap();
+    // JS writes ("a:b", "c") at `user:account:a:b:c`; Rust links ("a", "b:c") beside it.
+    ok(&js(
+        &prefix,
+        json!([{"method": "linkAccount", "args": [{"userId": user.id, "type": "oauth",
+                "provider": "a:b", "providerAccountId": "c", "access_token": "js-token"}]}]),
+    )
+    .await[0]);
+    a.link_account(AdapterAccount::new(
+        &other.id,
+        AccountType::Oauth,
+        "a",
+        "b:c",
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        a.get_user_by_account("a", "b:c")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(other.id.clone())
+    );
+    assert_eq!(
+        a.get_user_by_account("a:b", "c")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(user.id.clone())
+    );
+    // JS still finds its own account, untouched.
+    let r = js(
+        &prefix,
+        json!([{"method": "getAccount", "args": ["c", "a:b"]}]),
+    )
+    .await;
+    assert_eq!(ok(&r[0])["access_token"], "js-token");
+    assert_eq!(ok(&r[0])["userId"], json!(user.id));
+    // Unlinking one leaves the other.
+    a.unlink_account("a", "b:c").await.unwrap().unwrap();
+    assert!(a.get_account("a:b", "c").await.unwrap().is_some());
 }

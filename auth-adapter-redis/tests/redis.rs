@@ -104,7 +104,10 @@ async fn every_key_has_the_name_type_and_json_shape_the_js_adapters_read() {
     assert_eq!(
         acc,
         json!({"id": "github:42", "userId": user.id, "type": "oauth", "provider": "github",
-               "providerAccountId": "42", "access_token": "gho_x", "expires_at": 2_592_000})
+               "providerAccountId": "42", "access_token": "gho_x", "expires_at": 2_592_000,
+               "refresh_token": null, "token_type": null, "scope": null, "id_token": null,
+               "session_state": null}),
+        "absent token fields are null, as @auth/unstorage-adapter writes them"
     );
     assert_eq!(
         get_raw(&mut c, &format!("{p}user:account:by-user-id:{}", user.id)).await,
@@ -603,8 +606,9 @@ async fn unlinking_keeps_the_js_by_user_index_pointing_at_a_live_account() {
 }
 
 #[tokio::test]
-async fn keys_that_would_collide_with_the_js_indexes_are_refused() {
-    let (a, _) = fresh().await;
+async fn keys_that_would_collide_with_the_js_indexes_are_refused_or_moved() {
+    let (a, p) = fresh().await;
+    let mut c = raw_conn().await;
     let user = a.create_user(NewUser::default()).await.unwrap();
     let err = a
         .create_session(session(
@@ -615,16 +619,23 @@ async fn keys_that_would_collide_with_the_js_indexes_are_refused() {
         .await
         .unwrap_err();
     assert!(err.is_invalid_input(), "{err}");
-    let err = a
-        .link_account(AdapterAccount::new(
-            &user.id,
-            AccountType::Oauth,
-            "by-user-id",
-            &user.id,
-        ))
-        .await
-        .unwrap_err();
-    assert!(err.is_invalid_input(), "{err}");
+    // Provider `by-user-id` would land on the JS index of the user's accounts: such an
+    // account takes the added, unambiguous key instead, and the index stays a plain string.
+    let account = AdapterAccount::new(&user.id, AccountType::Oauth, "by-user-id", &user.id);
+    a.link_account(account.clone()).await.unwrap();
+    assert_eq!(
+        a.get_account("by-user-id", &user.id).await.unwrap(),
+        Some(account.clone())
+    );
+    let index = format!("{p}user:account:by-user-id:{}", user.id);
+    let moved = format!("{p}auth-adapter:account:10:by-user-id:{}", user.id);
+    assert_eq!(get_raw(&mut c, &index).await, Some(moved.clone()));
+    assert!(get_raw(&mut c, &moved).await.is_some());
+    assert_eq!(
+        a.unlink_account("by-user-id", &user.id).await.unwrap(),
+        Some(account)
+    );
+    assert_eq!(get_raw(&mut c, &index).await, None);
     // Lookups of ids that could only name another kind of key are "not found".
     assert_eq!(a.get_user("email:x@example.com").await.unwrap(), None);
     assert_eq!(
@@ -632,6 +643,120 @@ async fn keys_that_would_collide_with_the_js_indexes_are_refused() {
             .await
             .unwrap(),
         None
+    );
+}
+
+#[tokio::test]
+async fn a_read_that_fails_never_consumes_or_deletes() {
+    let (a, p) = fresh().await;
+    let mut c = raw_conn().await;
+    let user = a.create_user(NewUser::default()).await.unwrap();
+    let conn = c.clone();
+    let set = |key: String, value: &str| {
+        let mut c = conn.clone();
+        let value = value.to_owned();
+        async move {
+            let _: () = redis::cmd("SET")
+                .arg(key)
+                .arg(value)
+                .query_async(&mut c)
+                .await
+                .unwrap();
+        }
+    };
+    // Another client wrote dates Rust cannot read (beyond chrono's year 262142).
+    let far = "+275760-09-13T00:00:00.000Z";
+    let uid = uuid::Uuid::new_v4().to_string();
+    set(
+        format!("{p}user:{uid}"),
+        &format!(r#"{{"id":"{uid}","email":null,"emailVerified":"{far}"}}"#),
+    )
+    .await;
+    set(
+        format!("{p}user:token:x@example.com:t"),
+        &format!(r#"{{"identifier":"x@example.com","token":"t","expires":"{far}"}}"#),
+    )
+    .await;
+    set(
+        format!("{p}user:session:s"),
+        &format!(
+            r#"{{"sessionToken":"s","userId":"{}","expires":"{far}"}}"#,
+            user.id
+        ),
+    )
+    .await;
+    set(
+        format!("{p}user:account:gh:1"),
+        r#"{"provider":"gh","providerAccountId":"1","userId":7}"#,
+    )
+    .await;
+    assert!(a.delete_user(&uid).await.is_err());
+    assert!(
+        a.use_verification_token("x@example.com", "t")
+            .await
+            .is_err()
+    );
+    assert!(a.delete_session("s").await.is_err());
+    assert!(a.unlink_account("gh", "1").await.is_err());
+    for key in [
+        format!("{p}user:{uid}"),
+        format!("{p}user:token:x@example.com:t"),
+        format!("{p}user:session:s"),
+        format!("{p}user:account:gh:1"),
+    ] {
+        assert!(get_raw(&mut c, &key).await.is_some(), "{key} kept");
+    }
+    // Dates with JavaScript's expanded years inside the range are read.
+    set(
+        format!("{p}user:token:y@example.com:t"),
+        r#"{"identifier":"y@example.com","token":"t","expires":"+010000-01-01T00:00:00.000Z"}"#,
+    )
+    .await;
+    let token = a
+        .use_verification_token("y@example.com", "t")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(dates::to_iso(&token.expires), "+010000-01-01T00:00:00.000Z");
+}
+
+#[tokio::test]
+async fn create_session_costs_the_same_whatever_sessions_the_user_has() {
+    // The script samples a fixed number of the user's sessions: with thousands of dead
+    // members in the user's set, a create still touches only a handful, and the set
+    // shrinks towards the live sessions as creates go on.
+    let (a, p) = fresh().await;
+    let mut c = raw_conn().await;
+    let user = a.create_user(NewUser::default()).await.unwrap();
+    let set_key = format!("{p}auth-adapter:user-sessions:{}", user.id);
+    let dead: Vec<String> = (0..5000)
+        .map(|i| format!("{p}user:session:gone-{i}"))
+        .collect();
+    let _: () = redis::cmd("SADD")
+        .arg(&set_key)
+        .arg(&dead)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    for _ in 0..200 {
+        a.create_session(session(
+            &user.id,
+            &uuid::Uuid::new_v4().to_string(),
+            TimeDelta::hours(1),
+        ))
+        .await
+        .unwrap();
+    }
+    let members: usize = redis::cmd("SCARD")
+        .arg(&set_key)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    // 200 live sessions and at most 4 members checked per create: at most 800 of the
+    // 5000 dead ones are gone (a whole-set scan would have left exactly 200), and some are.
+    assert!(
+        (5200 - 800..5200).contains(&members),
+        "members after 200 creates: {members}"
     );
 }
 
