@@ -17,7 +17,7 @@ use crate::codec;
 use crate::error::{redis_error, unexpected};
 use crate::keys::{self, Keys, is_outside_by_user_index, is_user_id};
 use crate::options::RedisOptions;
-use crate::scripts;
+use crate::scripts::{self, Reply};
 
 /// How often an optimistic read-modify-write is retried when another writer changed the
 /// value in between.
@@ -253,10 +253,10 @@ impl RedisAdapter {
             let (new, value) = modify(&current)?;
             let mut inv = self.invoke(&scripts::COMPARE_AND_SET);
             inv.key(&key).arg(&current).arg(&new);
-            match self.run::<String>(&inv, what).await?.as_str() {
-                "OK" => return Ok(value),
-                "NOTFOUND" => return Err(AdapterError::not_found(entity)),
-                "RETRY" => continue,
+            match self.run::<Reply>(&inv, what).await? {
+                Reply::Ok => return Ok(value),
+                Reply::NotFound => return Err(AdapterError::not_found(entity)),
+                Reply::Retry => continue,
                 _ => return Err(unexpected(what)),
             }
         }
@@ -486,12 +486,12 @@ impl Adapter for RedisAdapter {
             if let Some(email) = &created.email {
                 inv.arg(email);
             }
-            match self.run::<String>(&inv, "create_user").await?.as_str() {
-                "OK" => return Ok(created),
-                "CONFLICT" => {
+            match self.run::<Reply>(&inv, "create_user").await? {
+                Reply::Ok => return Ok(created),
+                Reply::Conflict => {
                     return Err(AdapterError::key_taken(Entity::User));
                 }
-                "CONFLICT_ID" => continue,
+                Reply::ConflictId => continue,
                 _ => return Err(unexpected("create_user")),
             }
         }
@@ -578,18 +578,18 @@ impl Adapter for RedisAdapter {
                 .arg(old_email)
                 .arg(new_has)
                 .arg(new_email);
-            match self.run::<String>(&inv, "update_user").await?.as_str() {
-                "OK" => {
+            match self.run::<Reply>(&inv, "update_user").await? {
+                Reply::Ok => {
                     return Ok(AdapterUser {
                         id: update.id.clone(),
                         ..new
                     });
                 }
-                "NOTFOUND" => return Err(AdapterError::not_found(Entity::User)),
-                "CONFLICT" => {
+                Reply::NotFound => return Err(AdapterError::not_found(Entity::User)),
+                Reply::Conflict => {
                     return Err(AdapterError::key_taken(Entity::User));
                 }
-                "RETRY" => continue,
+                Reply::Retry => continue,
                 _ => return Err(unexpected("update_user")),
             }
         }
@@ -626,14 +626,10 @@ impl Adapter for RedisAdapter {
             for k in &extra {
                 inv.arg(k);
             }
-            match self
-                .run::<Option<String>>(&inv, "delete_user")
-                .await?
-                .as_deref()
-            {
-                Some("OK") => return Ok(Some(user)),
+            match self.run::<Option<Reply>>(&inv, "delete_user").await? {
+                Some(Reply::Ok) => return Ok(Some(user)),
                 None => return Ok(None),
-                Some("RETRY") => continue,
+                Some(Reply::Retry) => continue,
                 Some(_) => return Err(unexpected("delete_user")),
             }
         }
@@ -657,11 +653,11 @@ impl Adapter for RedisAdapter {
             .arg(codec::encode_account(&account))
             .arg(&account.provider)
             .arg(&account.provider_account_id);
-        match self.run::<String>(&inv, "link_account").await?.as_str() {
-            "OK" => Ok(account),
-            "NOTFOUND" => Err(AdapterError::not_found(Entity::User)),
-            "CONFLICT" => Err(AdapterError::key_taken(Entity::Account)),
-            "MALFORMED" => Err(codec::malformed(codec::ACCOUNT, "not a JSON object")),
+        match self.run::<Reply>(&inv, "link_account").await? {
+            Reply::Ok => Ok(account),
+            Reply::NotFound => Err(AdapterError::not_found(Entity::User)),
+            Reply::Conflict => Err(AdapterError::key_taken(Entity::Account)),
+            Reply::Malformed => Err(codec::malformed(codec::ACCOUNT, "not a JSON object")),
             _ => Err(unexpected("link_account")),
         }
     }
@@ -688,14 +684,10 @@ impl Adapter for RedisAdapter {
             }
             let mut inv = self.invoke(&scripts::UNLINK_ACCOUNT);
             inv.key(&key).arg(&raw).arg(&account.user_id);
-            match self
-                .run::<Option<String>>(&inv, "unlink_account")
-                .await?
-                .as_deref()
-            {
-                Some("OK") => return Ok(Some(account)),
+            match self.run::<Option<Reply>>(&inv, "unlink_account").await? {
+                Some(Reply::Ok) => return Ok(Some(account)),
                 None => return Ok(None),
-                Some("RETRY") => continue,
+                Some(Reply::Retry) => continue,
                 Some(_) => return Err(unexpected("unlink_account")),
             }
         }
@@ -750,10 +742,10 @@ impl Adapter for RedisAdapter {
             .arg(codec::encode_session(&session))
             .arg(session.expires.timestamp_millis())
             .arg(self.ttl());
-        match self.run::<String>(&inv, "create_session").await?.as_str() {
-            "OK" | "EXPIRED" => Ok(session),
-            "NOTFOUND" => Err(AdapterError::not_found(Entity::User)),
-            "CONFLICT" => Err(AdapterError::key_taken(Entity::Session)),
+        match self.run::<Reply>(&inv, "create_session").await? {
+            Reply::Ok | Reply::Expired => Ok(session),
+            Reply::NotFound => Err(AdapterError::not_found(Entity::User)),
+            Reply::Conflict => Err(AdapterError::key_taken(Entity::Session)),
             _ => Err(unexpected("create_session")),
         }
     }
@@ -811,10 +803,10 @@ impl Adapter for RedisAdapter {
                 .arg(expires.timestamp_millis())
                 .arg(self.ttl())
                 .arg(&session.user_id);
-            match self.run::<String>(&inv, "update_session").await?.as_str() {
-                "OK" | "EXPIRED" => return Ok(Some(session)),
-                "NOTFOUND" => return Ok(None),
-                "RETRY" => continue,
+            match self.run::<Reply>(&inv, "update_session").await? {
+                Reply::Ok | Reply::Expired => return Ok(Some(session)),
+                Reply::NotFound => return Ok(None),
+                Reply::Retry => continue,
                 _ => return Err(unexpected("update_session")),
             }
         }
@@ -837,14 +829,10 @@ impl Adapter for RedisAdapter {
             }
             let mut inv = self.invoke(&scripts::DELETE_SESSION);
             inv.key(&key).arg(&raw).arg(&session.user_id);
-            match self
-                .run::<Option<String>>(&inv, "delete_session")
-                .await?
-                .as_deref()
-            {
-                Some("OK") => return Ok(Some(session)),
+            match self.run::<Option<Reply>>(&inv, "delete_session").await? {
+                Some(Reply::Ok) => return Ok(Some(session)),
                 None => return Ok(None),
-                Some("RETRY") => continue,
+                Some(Reply::Retry) => continue,
                 Some(_) => return Err(unexpected("delete_session")),
             }
         }
@@ -887,14 +875,10 @@ impl Adapter for RedisAdapter {
             .arg(self.ttl())
             .arg(&token.identifier)
             .arg(&token.token);
-        match self
-            .run::<String>(&inv, "create_verification_token")
-            .await?
-            .as_str()
-        {
-            "OK" | "EXPIRED" => Ok(token),
-            "CONFLICT" => Err(AdapterError::key_taken(Entity::VerificationToken)),
-            "MALFORMED" => Err(codec::malformed(codec::TOKEN, "not a JSON object")),
+        match self.run::<Reply>(&inv, "create_verification_token").await? {
+            Reply::Ok | Reply::Expired => Ok(token),
+            Reply::Conflict => Err(AdapterError::key_taken(Entity::VerificationToken)),
+            Reply::Malformed => Err(codec::malformed(codec::TOKEN, "not a JSON object")),
             _ => Err(unexpected("create_verification_token")),
         }
     }
@@ -919,13 +903,12 @@ impl Adapter for RedisAdapter {
             let mut inv = self.invoke(&scripts::USE_TOKEN);
             inv.key(&key).arg(&raw);
             match self
-                .run::<Option<String>>(&inv, "use_verification_token")
+                .run::<Option<Reply>>(&inv, "use_verification_token")
                 .await?
-                .as_deref()
             {
-                Some("OK") => return Ok(Some(found)),
+                Some(Reply::Ok) => return Ok(Some(found)),
                 None => return Ok(None),
-                Some("RETRY") => continue,
+                Some(Reply::Retry) => continue,
                 Some(_) => return Err(unexpected("use_verification_token")),
             }
         }
@@ -949,15 +932,11 @@ impl Adapter for RedisAdapter {
             .key(self.keys.authenticator_by_user(&authenticator.user_id))
             .arg(codec::encode_authenticator(&authenticator))
             .arg(&authenticator.credential_id);
-        match self
-            .run::<String>(&inv, "create_authenticator")
-            .await?
-            .as_str()
-        {
-            "OK" => Ok(authenticator),
-            "NOTFOUND" => Err(AdapterError::not_found(Entity::User)),
-            "CONFLICT" => Err(AdapterError::key_taken(Entity::Authenticator)),
-            "MALFORMED_LIST" => Err(codec::malformed(
+        match self.run::<Reply>(&inv, "create_authenticator").await? {
+            Reply::Ok => Ok(authenticator),
+            Reply::NotFound => Err(AdapterError::not_found(Entity::User)),
+            Reply::Conflict => Err(AdapterError::key_taken(Entity::Authenticator)),
+            Reply::Malformed => Err(codec::malformed(
                 codec::AUTHENTICATOR_LIST,
                 "not a JSON array",
             )),

@@ -18,16 +18,35 @@ pub(crate) const TOKEN: &str = "user:token:";
 pub(crate) const AUTHENTICATOR: &str = "authenticator:";
 pub(crate) const AUTHENTICATOR_BY_USER: &str = "authenticator:by-user-id:";
 
-/// The keys this crate adds (see the crate docs, "Key layout"; the per-user sets
-/// `auth-adapter:user-sessions:{id}` and `auth-adapter:user-accounts:{id}` are named in
-/// the Lua scripts).
+/// The keys this crate adds (see the crate docs, "Key layout").
 pub(crate) const SESSIONS_BY_EXPIRY: &str = "auth-adapter:sessions-by-expiry";
+/// The set of a user's session keys, and of account keys.
+pub(crate) const USER_SESSIONS: &str = "auth-adapter:user-sessions:";
+pub(crate) const USER_ACCOUNTS: &str = "auth-adapter:user-accounts:";
 /// Where an account or verification token goes when its Auth.js key is held by another
 /// record whose parts join to the same key (`a:b` + `c` and `a` + `b:c`): the length of the
 /// first part makes these keys unambiguous.
 pub(crate) const ACCOUNT_ALT: &str = "auth-adapter:account:";
 pub(crate) const TOKEN_ALT: &str = "auth-adapter:token:";
 pub(crate) const TOKENS_BY_EXPIRY: &str = "auth-adapter:tokens-by-expiry";
+
+/// The names the Lua scripts use for these prefixes (`K_USER` is `ARGV[1] .. "user:"`, …):
+/// the scripts name keys only through them, so the layout is written here alone.
+pub(crate) const LUA_NAMES: &[(&str, &str)] = &[
+    ("K_USER", USER),
+    ("K_EMAIL", EMAIL),
+    ("K_ACCOUNT", ACCOUNT),
+    ("K_ACCOUNT_BY_USER", ACCOUNT_BY_USER),
+    ("K_SESSION", SESSION),
+    ("K_SESSION_BY_USER", SESSION_BY_USER),
+    ("K_TOKEN", TOKEN),
+    ("K_AUTHENTICATOR", AUTHENTICATOR),
+    ("K_AUTHENTICATOR_BY_USER", AUTHENTICATOR_BY_USER),
+    ("K_SESSIONS_BY_EXPIRY", SESSIONS_BY_EXPIRY),
+    ("K_TOKENS_BY_EXPIRY", TOKENS_BY_EXPIRY),
+    ("K_USER_SESSIONS", USER_SESSIONS),
+    ("K_USER_ACCOUNTS", USER_ACCOUNTS),
+];
 
 /// The segment that the JS adapters use for their by-user-id indexes; a session token,
 /// provider or credential id that would make a key inside it is refused.

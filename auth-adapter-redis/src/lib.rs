@@ -72,6 +72,11 @@
 //! | `{p}auth-adapter:user-accounts:{id}` | set | full keys of the user's accounts |
 //! | `{p}auth-adapter:sessions-by-expiry` | sorted set | full session keys, scored by `expires` (ms since the epoch) |
 //! | `{p}auth-adapter:tokens-by-expiry` | sorted set | full verification-token keys, scored by `expires` |
+//! | `{p}auth-adapter:account:{n}:{provider}:{providerAccountId}` | string | an account whose Auth.js key another account holds (`n`: bytes in `provider`) |
+//! | `{p}auth-adapter:token:{n}:{identifier}:{token}` | string | a verification token whose Auth.js key another token holds (`n`: bytes in `identifier`) |
+//!
+//! The key names are written once, in `src/keys.rs`; the Lua scripts (`src/lua/`) get them
+//! from there as `K_*` constants.
 //!
 //! Every write that changes a session, account or token maintains them in the same
 //! script. The single-value JS indexes only name the *latest* session and account, which
@@ -82,12 +87,16 @@
 //! [`delete_expired`](auth_adapter_core::Adapter::delete_expired) find expired records
 //! for any `now` without scanning.
 //!
-//! Values that would make one key name another kind of key are refused: a session token or
-//! credential id starting with `by-user-id:` and the provider `by-user-id` are
-//! `InvalidInput`; user ids containing `:` are "not found" (UUIDs never contain one).
-//! `(identifier, token)` pairs whose concatenation with `:` is equal share one key (e.g.
-//! `("a:b", "c")` and `("a", "b:c")`); the second is `Conflict`, and a lookup checks both
-//! fields of the stored value.
+//! Keys joined from two parts cannot say which parts built them: `("a:b", "c")` and
+//! `("a", "b:c")` both make `user:account:a:b:c`. Every read compares the stored
+//! `provider`/`providerAccountId` (or `identifier`/`token`, `sessionToken`, `id`,
+//! `credentialID`) with the ones asked for, and a second account or token whose Auth.js key
+//! is held by another record is written at its `auth-adapter:` key above, where reads look
+//! next: the two never see each other (the JS adapters find only the one at the Auth.js
+//! key). An account of provider `by-user-id` always takes the `auth-adapter:` key, which
+//! keeps the JS index of the user's accounts intact. A session token or credential id
+//! starting with `by-user-id:` is `InvalidInput`; user ids containing `:` are "not found"
+//! (UUIDs never contain one).
 //!
 //! # Expiry
 //!
