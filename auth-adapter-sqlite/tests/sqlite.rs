@@ -37,6 +37,23 @@ fn names(conn: &Connection, kind: &str) -> rusqlite::Result<Vec<String>> {
     stmt.query_map([kind], |row| row.get(0))?.collect()
 }
 
+/// SQLite 3.51.1 (bundled by rusqlite 0.38) can deadlock when connections to one WAL file
+/// close on several threads at once: `unixClose` and `sqlite3WalClose` → `unixLock` →
+/// `unixIsSharingShmNode` take the global VFS mutex and the file's inode mutex in opposite
+/// orders (rusqlite #1860; fixed in SQLite 3.51.2). The workspace uses rusqlite 0.39, which
+/// bundles 3.51.3. This fails if an older SQLite is ever linked again: a rusqlite downgrade,
+/// or `LIBSQLITE3_SYS_USE_PKG_CONFIG` picking an old system library over the bundled one.
+#[test]
+fn the_linked_sqlite_has_the_close_deadlock_fix() {
+    const FIXED: i32 = 3_051_003; // 3.51.3, what rusqlite 0.39 bundles
+    assert!(
+        rusqlite::version_number() >= FIXED,
+        "SQLite {} is linked, but the adapter needs 3.51.3 or newer: 3.51.1's unix VFS can \
+         deadlock when connections to one WAL file close concurrently (rusqlite #1860)",
+        rusqlite::version()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrate_creates_the_layout_and_a_second_run_changes_nothing() {
     let dir = TempDir::new();
