@@ -16,7 +16,7 @@ use auth_adapter_core::{
 };
 use auth_adapter_sqlite::rusqlite::{self, Connection};
 use auth_adapter_sqlite::{SCHEMA_VERSION, SqliteAdapter, SqliteOptions, Synchronous};
-use common::{Scratch, TempDir};
+use common::{Rendezvous, Scratch, TempDir, within};
 
 const TABLES: [&str; 5] = [
     "user",
@@ -277,9 +277,10 @@ async fn check_pragmas_on_every_connection(synchronous: Synchronous, expected_sy
     )
     .await;
     let adapter = Arc::new(scratch);
-    // Every reader call waits at the barrier until all READERS run at once, so they run on
-    // READERS distinct connections: the whole pool.
-    let barrier = Arc::new(std::sync::Barrier::new(READERS));
+    // Every reader call waits at the rendezvous until all READERS run at once, so they run
+    // on READERS distinct connections: the whole pool. (A pool that lent fewer connections
+    // at once would fail the rendezvous, after a while, instead of hanging.)
+    let barrier = Arc::new(Rendezvous::new(READERS));
     let mut calls = Vec::new();
     for _ in 0..READERS {
         let adapter = adapter.clone();
@@ -303,7 +304,7 @@ async fn check_pragmas_on_every_connection(synchronous: Synchronous, expected_sy
         query_only: 1,
     };
     for call in calls {
-        assert_eq!(call.await.unwrap(), reader);
+        assert_eq!(within("a reader call", call).await.unwrap(), reader);
     }
     let writer = adapter
         .adapter
@@ -339,7 +340,9 @@ async fn readers_proceed_while_a_write_transaction_is_open() {
         .unwrap();
 
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<()>();
-    let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
+    // A std channel for the blocking side: its wait is bounded, and it ends early if the
+    // test fails and drops the sender.
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
     let writer = {
         let adapter = adapter.clone();
         tokio::spawn(async move {
@@ -353,13 +356,15 @@ async fn readers_proceed_while_a_write_transaction_is_open() {
                     )?;
                     let _ = ready_tx.send(());
                     // Hold the write transaction open until the reads below are done.
-                    let _ = go_rx.blocking_recv();
+                    let _ = go_rx.recv_timeout(common::PATIENCE);
                     tx.commit()
                 })
                 .await
         })
     };
-    ready_rx.await.unwrap();
+    within("the writer to open its transaction", ready_rx)
+        .await
+        .unwrap();
     // The write lock is held and not committed: readers still answer, from the last commit.
     assert_eq!(adapter.get_user(&before.id).await.unwrap(), Some(before));
     assert_eq!(adapter.get_user("pending").await.unwrap(), None);
@@ -371,7 +376,7 @@ async fn readers_proceed_while_a_write_transaction_is_open() {
         None
     );
     go_tx.send(()).unwrap();
-    writer.await.unwrap().unwrap();
+    within("the writer", writer).await.unwrap().unwrap();
     assert!(adapter.get_user("pending").await.unwrap().is_some());
 }
 
@@ -409,7 +414,7 @@ async fn concurrent_writers_never_fail_with_busy_even_without_a_busy_timeout() {
     }
     let mut ids = Vec::new();
     for task in tasks {
-        ids.push(task.await.unwrap().unwrap().id);
+        ids.push(within("a writer task", task).await.unwrap().unwrap().id);
     }
     for (i, id) in ids.iter().enumerate() {
         let (_, user) = adapter
@@ -451,7 +456,7 @@ async fn of_concurrent_uses_of_one_token_exactly_one_wins() {
     }
     let mut winners = Vec::new();
     for task in tasks {
-        winners.extend(task.await.unwrap());
+        winners.extend(within("a use_verification_token task", task).await.unwrap());
     }
     assert_eq!(winners, [token]);
 }
@@ -757,7 +762,8 @@ fn dropping_the_adapter_after_its_runtime_does_not_panic() {
 async fn a_cancelled_write_neither_hangs_nor_breaks_later_calls() {
     let adapter = Arc::new(Scratch::new().await);
     let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
-    let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
+    // Bounded on the blocking side, and released early if the test fails (sender dropped).
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
     let call = {
         let adapter = adapter.clone();
         tokio::spawn(async move {
@@ -765,23 +771,28 @@ async fn a_cancelled_write_neither_hangs_nor_breaks_later_calls() {
                 .adapter
                 .with_writer(move |conn| {
                     let _ = started_tx.send(());
-                    let _ = go_rx.blocking_recv();
+                    let _ = go_rx.recv_timeout(common::PATIENCE);
                     conn.execute("INSERT INTO user (id) VALUES ('from-cancelled-call')", [])
                 })
                 .await
         })
     };
-    started_rx.await.unwrap();
+    within("the call to start", started_rx).await.unwrap();
     // The caller gives up while its statement is running on the blocking pool.
     call.abort();
-    assert!(call.await.unwrap_err().is_cancelled());
+    assert!(
+        within("the aborted call", call)
+            .await
+            .unwrap_err()
+            .is_cancelled()
+    );
     let later = {
         let adapter = adapter.clone();
         tokio::spawn(async move { adapter.create_user(NewUser::default()).await })
     };
     go_tx.send(()).unwrap();
     // The next write waits for the abandoned statement to finish, then runs.
-    let user = later.await.unwrap().unwrap();
+    let user = within("the later write", later).await.unwrap().unwrap();
     assert!(adapter.get_user(&user.id).await.unwrap().is_some());
     // The abandoned statement finished too: cancellation does not undo a write.
     assert!(
