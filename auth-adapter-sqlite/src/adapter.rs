@@ -28,8 +28,10 @@ const NO_KEY: OnConflict = OnConflict::NoKey;
 
 /// An [`Adapter`] over one SQLite database file in the `@auth/drizzle-adapter` layout.
 ///
-/// Cheap to share: hold it in an `Arc` (or `Arc<dyn Adapter>`). Drop it inside the Tokio
-/// runtime: its connections are closed on the blocking thread pool.
+/// Cheap to share: hold it in an `Arc` (or `Arc<dyn Adapter>`). Dropping it closes its idle
+/// connections right away, on the dropping thread, and needs no runtime (it may be dropped
+/// after `block_on` returned, or after the runtime is gone); a connection still running an
+/// abandoned call closes when that call ends.
 pub struct SqliteAdapter {
     connections: Connections,
     options: SqliteOptions,
@@ -100,7 +102,8 @@ impl SqliteAdapter {
         }
     }
 
-    /// Closes every connection now; later calls fail with a backend error. Dropping the
+    /// Closes every idle connection now, and each busy one when its call ends; calls still
+    /// waiting for a connection and later calls fail with a backend error. Dropping the
     /// adapter does the same.
     pub fn close(&self) {
         self.connections.close();

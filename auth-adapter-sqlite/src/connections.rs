@@ -1,16 +1,23 @@
 //! The connection pools: parallel readers, one writer, every connection configured the
 //! same way (WAL, foreign keys, busy timeout, durability) when it is created, and every
 //! SQLite call run on the blocking thread pool, never on an async worker thread.
+//!
+//! The pool is this crate's own rather than deadpool-sqlite: deadpool-sqlite 0.13 pins
+//! rusqlite 0.38, whose bundled SQLite 3.51.1 can deadlock when connections to one WAL file
+//! close concurrently, and deadpool-sqlite 0.14 needs rusqlite 0.40, which cannot share a
+//! lockfile with sqlx 0.9 (both link `sqlite3`). What the adapter needs is small: a fixed
+//! set of connections, each lent to one blocking closure at a time.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use auth_adapter_core::{AdapterError, Result};
-use deadpool_sqlite::{Config, Hook, HookError, Pool, Runtime};
 use rusqlite::Connection;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
-use crate::errors::{interact_error, pool_error};
+use crate::errors::{Message, PoolFailure, pool_error};
 use crate::options::{SqliteOptions, Synchronous};
 
 /// Prepared statements kept per connection (`prepare_cached`): more than the adapter uses.
@@ -39,10 +46,9 @@ pub(crate) struct Connections {
     readers: Pool,
     writer: Pool,
     location: Location,
-    /// The runtime the pools close their connections on (see `Drop`).
-    runtime: tokio::runtime::Handle,
     /// Keeps a named in-memory database alive while the pool replaces its connection (a
     /// connection is discarded after a panic in its task). Never used for statements.
+    /// Declared after the pools so that it is closed after them.
     _keeper: Option<Mutex<Connection>>,
 }
 
@@ -57,8 +63,8 @@ impl std::fmt::Debug for Connections {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connections")
             .field("location", &self.location)
-            .field("readers", &self.readers.status())
-            .field("writer", &self.writer.status())
+            .field("readers", &self.readers)
+            .field("writer", &self.writer)
             .finish()
     }
 }
@@ -67,18 +73,18 @@ impl Connections {
     /// Pools over the database file at `path` (created if missing). Opens the writer
     /// connection right away, so a bad path or a file that is not a database fails here.
     pub(crate) async fn open_file(path: &Path, options: &SqliteOptions) -> Result<Self> {
-        let writer = build_pool(path, 1, settings(Role::Writer, options), options)?;
-        let readers = build_pool(
+        require_runtime()?;
+        let writer = Pool::new(path, 1, settings(Role::Writer, options), options);
+        let readers = Pool::new(
             path,
             options.reader_count(),
             settings(Role::Reader, options),
             options,
-        )?;
+        );
         let connections = Connections {
             readers,
             writer,
             location: Location::File(path.to_path_buf()),
-            runtime: current_runtime()?,
             _keeper: None,
         };
         // Creates the file, switches it to WAL and checks it is a database.
@@ -98,6 +104,7 @@ impl Connections {
     /// parallel readers would fail instead of waiting), and one idle connection that keeps
     /// the database alive for as long as the adapter lives.
     pub(crate) async fn open_memory(options: &SqliteOptions) -> Result<Self> {
+        require_runtime()?;
         let uri = format!(
             "file:auth-adapter-sqlite-{}?mode=memory&cache=shared",
             uuid::Uuid::new_v4()
@@ -109,12 +116,11 @@ impl Connections {
         .await
         .map_err(|e| AdapterError::backend("could not open the in-memory database", e))?
         .map_err(|e| AdapterError::backend("could not open the in-memory database", e))?;
-        let pool = build_pool(Path::new(&uri), 1, settings(Role::Memory, options), options)?;
+        let pool = Pool::new(Path::new(&uri), 1, settings(Role::Memory, options), options);
         Ok(Connections {
             readers: pool.clone(),
             writer: pool,
             location: Location::Memory,
-            runtime: current_runtime()?,
             _keeper: Some(Mutex::new(keeper)),
         })
     }
@@ -129,7 +135,7 @@ impl Connections {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     {
-        run(&self.readers, f).await
+        self.readers.run(f).await
     }
 
     /// Runs `f` on the writer connection, on the blocking thread pool. Calls queue (without
@@ -140,10 +146,11 @@ impl Connections {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     {
-        run(&self.writer, f).await
+        self.writer.run(f).await
     }
 
-    /// Closes both pools: idle connections are closed, later calls fail.
+    /// Closes both pools: idle connections are closed now, busy ones when their call ends,
+    /// and later calls (and calls still waiting for a connection) fail.
     pub(crate) fn close(&self) {
         self.readers.close();
         self.writer.close();
@@ -151,29 +158,20 @@ impl Connections {
 }
 
 impl Drop for Connections {
-    /// Closes the idle connections inside the runtime the adapter was opened on, so dropping
-    /// the adapter outside of it (after `block_on` returned, say) does not panic: the pool
-    /// closes each connection with `spawn_blocking`.
+    /// Closes the idle connections on the dropping thread: `sqlite3_close` needs no
+    /// runtime, so dropping the adapter outside of one (after `block_on` returned, or after
+    /// the runtime itself is gone) works, and the file is closed when `drop` returns.
     fn drop(&mut self) {
-        let _entered = self.runtime.enter();
         self.close();
     }
 }
 
-fn current_runtime() -> Result<tokio::runtime::Handle> {
+/// `spawn_blocking` panics outside a Tokio runtime; opening checks first so that an adapter
+/// opened on another executor fails with an error instead.
+fn require_runtime() -> Result<()> {
     tokio::runtime::Handle::try_current()
+        .map(drop)
         .map_err(|e| AdapterError::backend("the SQLite adapter needs a Tokio runtime", e))
-}
-
-async fn run<T, F>(pool: &Pool, f: F) -> Result<T>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
-{
-    let conn = pool.get().await.map_err(pool_error)?;
-    // A panic in `f` poisons the connection's lock: the pool discards it when it comes back,
-    // and rusqlite's `Transaction` rolls back as the panic unwinds.
-    conn.interact(f).await.map_err(interact_error)?
 }
 
 fn settings(role: Role, options: &SqliteOptions) -> Settings {
@@ -184,51 +182,204 @@ fn settings(role: Role, options: &SqliteOptions) -> Settings {
     }
 }
 
-fn build_pool(
-    path: &Path,
-    size: usize,
+/// A fixed number of connections to one database, each lent to one blocking closure at a
+/// time. Connections are opened on first need and kept; one whose closure panicked is
+/// closed and a new one opened in its place on a later call. Cheap to clone (shared state).
+#[derive(Clone)]
+struct Pool {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// What a new connection opens: the file path, or the `file:` URI of a memory database.
+    target: PathBuf,
     settings: Settings,
-    options: &SqliteOptions,
-) -> Result<Pool> {
-    Config::new(path)
-        .builder(Runtime::Tokio1)
-        .map_err(|e| match e {})?
-        .max_size(size)
-        .wait_timeout(Some(options.acquire_timeout_value()))
-        .create_timeout(Some(options.acquire_timeout_value()))
-        .post_create(Hook::async_fn(move |conn, _| {
-            Box::pin(async move {
-                conn.interact(move |conn| configure(conn, settings))
-                    .await
-                    .map_err(|e| HookError::message(format!("blocking task failed: {e}")))?
-            })
-        }))
-        .build()
-        .map_err(|e| AdapterError::backend("could not build the SQLite pool", e))
+    size: usize,
+    acquire_timeout: Duration,
+    /// One permit per connection: holding one is the right to use one connection. Tokio's
+    /// semaphore queues waiters fairly (first come, first served), so writes run in the
+    /// order they were called. Closed by [`Pool::close`], which fails every waiter.
+    permits: Arc<Semaphore>,
+    idle: Mutex<Idle>,
+}
+
+/// The connections no closure is using. Holds at most `size - (permits taken)` of them: a
+/// permit holder takes one (or opens one if there is none) and puts it back before giving
+/// up its permit.
+struct Idle {
+    connections: Vec<Connection>,
+    closed: bool,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let idle = self.shared.lock_idle();
+        f.debug_struct("Pool")
+            .field("size", &self.shared.size)
+            .field("available", &self.shared.permits.available_permits())
+            .field("idle_open", &idle.connections.len())
+            .field("closed", &idle.closed)
+            .finish()
+    }
+}
+
+impl Pool {
+    fn new(target: &Path, size: usize, settings: Settings, options: &SqliteOptions) -> Self {
+        // `readers()` already keeps the count at least 1; a pool of 0 would wait forever.
+        let size = size.max(1);
+        Pool {
+            shared: Arc::new(Shared {
+                target: target.to_path_buf(),
+                settings,
+                size,
+                acquire_timeout: options.acquire_timeout_value(),
+                permits: Arc::new(Semaphore::new(size)),
+                idle: Mutex::new(Idle {
+                    connections: Vec::with_capacity(size),
+                    closed: false,
+                }),
+            }),
+        }
+    }
+
+    /// Waits (up to the acquire timeout) for a free connection, then runs `f` on it on the
+    /// blocking thread pool.
+    ///
+    /// The permit and the connection go to the blocking task, not to this future: a caller
+    /// that gives up (drops the future) while `f` runs leaves `f` to finish, and the
+    /// connection comes back only then, so the next call never sees a half-done statement.
+    async fn run<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let permit = self.acquire().await.map_err(pool_error)?;
+        let shared = Arc::clone(&self.shared);
+        match tokio::task::spawn_blocking(move || shared.run_blocking(permit, f)).await {
+            Ok(result) => result,
+            // `run_blocking` catches panics, so a join error is a task the runtime dropped
+            // unstarted while shutting down (its permit went with it).
+            Err(e) if e.is_panic() => Err(pool_error(PoolFailure::Panic)),
+            Err(_) => Err(pool_error(PoolFailure::Cancelled)),
+        }
+    }
+
+    async fn acquire(&self) -> std::result::Result<OwnedSemaphorePermit, PoolFailure> {
+        let permits = Arc::clone(&self.shared.permits);
+        // The uncontended path takes no timer.
+        match Arc::clone(&permits).try_acquire_owned() {
+            Ok(permit) => return Ok(permit),
+            Err(TryAcquireError::Closed) => return Err(PoolFailure::Closed),
+            Err(TryAcquireError::NoPermits) => {}
+        }
+        match tokio::time::timeout(self.shared.acquire_timeout, permits.acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_closed)) => Err(PoolFailure::Closed),
+            Err(_elapsed) => Err(PoolFailure::Timeout),
+        }
+    }
+
+    /// Fails every waiting and later call, and closes the idle connections on this thread.
+    /// Connections in use are closed by their blocking task when its closure returns.
+    fn close(&self) {
+        self.shared.permits.close();
+        let idle = {
+            let mut idle = self.shared.lock_idle();
+            idle.closed = true;
+            std::mem::take(&mut idle.connections)
+        };
+        // Closed outside the lock: `sqlite3_close` may checkpoint the WAL (disk I/O).
+        drop(idle);
+    }
+}
+
+impl Shared {
+    /// The body of a call, on a blocking thread, holding `permit` until the connection is
+    /// back in the pool.
+    fn run_blocking<T, F>(&self, permit: OwnedSemaphorePermit, f: F) -> Result<T>
+    where
+        F: FnOnce(&mut Connection) -> Result<T>,
+    {
+        let mut conn = match self.take_idle().map_err(pool_error)? {
+            Some(conn) => conn,
+            None => self.open().map_err(pool_error)?,
+        };
+        // A panic must not take the blocking thread's caller down with it; the closure's
+        // `Transaction` (if any) rolls back as the panic unwinds inside it.
+        let outcome = catch_unwind(AssertUnwindSafe(|| f(&mut conn)));
+        match outcome {
+            Ok(result) => {
+                self.give_back(conn);
+                drop(permit);
+                result
+            }
+            Err(_payload) => {
+                // The connection may be in any state (a `BEGIN` the closure ran by hand, a
+                // half-stepped statement): close it; the next holder of this permit opens a
+                // fresh one. The payload is dropped unread: it could hold anything.
+                drop(conn);
+                drop(permit);
+                Err(pool_error(PoolFailure::Panic))
+            }
+        }
+    }
+
+    fn lock_idle(&self) -> MutexGuard<'_, Idle> {
+        // Nothing panics while holding this lock (push, pop, take), so a poisoned lock
+        // still holds a consistent list.
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn take_idle(&self) -> std::result::Result<Option<Connection>, PoolFailure> {
+        let mut idle = self.lock_idle();
+        if idle.closed {
+            // A permit taken just before `close`: do not open a connection nobody closes.
+            return Err(PoolFailure::Closed);
+        }
+        Ok(idle.connections.pop())
+    }
+
+    fn give_back(&self, conn: Connection) {
+        let mut idle = self.lock_idle();
+        if idle.closed {
+            drop(idle);
+            // Closed after this call took its connection: close it here, on the blocking
+            // thread, as `close` would have.
+            drop(conn);
+        } else {
+            idle.connections.push(conn);
+        }
+    }
+
+    /// Opens and configures a new connection. Runs on a blocking thread; bounded by the
+    /// busy timeout when another process holds a lock the pragmas need.
+    fn open(&self) -> std::result::Result<Connection, PoolFailure> {
+        let mut conn = Connection::open(&self.target).map_err(PoolFailure::Open)?;
+        configure(&mut conn, self.settings).map_err(PoolFailure::Configure)?;
+        Ok(conn)
+    }
 }
 
 /// Sets the pragmas every connection runs with.
-fn configure(conn: &mut Connection, settings: Settings) -> std::result::Result<(), HookError> {
-    conn.busy_timeout(settings.busy_timeout)
-        .map_err(HookError::Backend)?;
+fn configure(
+    conn: &mut Connection,
+    settings: Settings,
+) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    conn.busy_timeout(settings.busy_timeout)?;
     if settings.role != Role::Memory {
-        let mode: String = conn
-            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
-            .map_err(HookError::Backend)?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(HookError::message(format!(
+            return Err(Box::new(Message(format!(
                 "could not switch the database to WAL mode (journal_mode is {mode})"
-            )));
+            ))));
         }
     }
-    conn.pragma_update(None, "synchronous", settings.synchronous.pragma_value())
-        .map_err(HookError::Backend)?;
-    conn.pragma_update(None, "foreign_keys", "ON")
-        .map_err(HookError::Backend)?;
+    conn.pragma_update(None, "synchronous", settings.synchronous.pragma_value())?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     if settings.role == Role::Reader {
-        conn.pragma_update(None, "query_only", "ON")
-            .map_err(HookError::Backend)?;
+        conn.pragma_update(None, "query_only", "ON")?;
     }
     Ok(())
 }
@@ -236,6 +387,147 @@ fn configure(conn: &mut Connection, settings: Settings) -> std::result::Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::mpsc;
+
+    /// Every wait in these tests is bounded: a broken pool fails them, never hangs them.
+    const PATIENCE: Duration = Duration::from_secs(20);
+
+    async fn within<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {
+        match tokio::time::timeout(PATIENCE, future).await {
+            Ok(value) => value,
+            Err(_) => panic!("{what} did not finish within {PATIENCE:?}"),
+        }
+    }
+
+    fn temp_db() -> PathBuf {
+        std::env::temp_dir().join(format!("auth-adapter-sqlite-{}.db", uuid::Uuid::new_v4()))
+    }
+
+    fn remove_db(path: &Path) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    /// Occupies the writer until `release` is sent to (or dropped), bounded by PATIENCE.
+    fn hold_writer(
+        connections: &Arc<Connections>,
+    ) -> (
+        tokio::sync::oneshot::Receiver<()>,
+        mpsc::Sender<()>,
+        tokio::task::JoinHandle<Result<()>>,
+    ) {
+        let (held_tx, held_rx) = tokio::sync::oneshot::channel();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let connections = Arc::clone(connections);
+        let call = tokio::spawn(async move {
+            connections
+                .write(move |_| {
+                    let _ = held_tx.send(());
+                    let _ = release_rx.recv_timeout(PATIENCE);
+                    Ok(())
+                })
+                .await
+        });
+        (held_rx, release_tx, call)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn waiting_past_the_acquire_timeout_is_a_transient_error() {
+        let path = temp_db();
+        let options = SqliteOptions::default().acquire_timeout(Duration::from_millis(100));
+        let connections = Arc::new(Connections::open_file(&path, &options).await.unwrap());
+        let (held, release, busy) = hold_writer(&connections);
+        within("the holding call", held).await.unwrap();
+        let err = within("the waiting call", connections.write(|_| Ok(())))
+            .await
+            .unwrap_err();
+        assert!(err.is_transient(), "{err:?}");
+        assert!(err.to_string().contains("timed out"), "{err}");
+        release.send(()).unwrap();
+        within("the holding call", busy).await.unwrap().unwrap();
+        // The writer is free again.
+        within("a later call", connections.write(|_| Ok(())))
+            .await
+            .unwrap();
+        drop(connections);
+        remove_db(&path);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn closing_fails_waiters_and_closes_a_busy_connection_when_its_call_ends() {
+        let path = temp_db();
+        let connections = Arc::new(
+            Connections::open_file(&path, &SqliteOptions::default())
+                .await
+                .unwrap(),
+        );
+        let (held, release, busy) = hold_writer(&connections);
+        within("the holding call", held).await.unwrap();
+        let waiter = tokio::spawn({
+            let connections = Arc::clone(&connections);
+            async move { connections.write(|_| Ok(())).await }
+        });
+        // Let the waiter queue for the writer before closing.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        connections.close();
+        let err = within("the waiting call", waiter)
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(err.to_string().contains("closed"), "{err}");
+        release.send(()).unwrap();
+        within("the holding call", busy).await.unwrap().unwrap();
+        // The busy connection was closed when its call ended, not put back.
+        assert_eq!(connections.writer.shared.lock_idle().connections.len(), 0);
+        let err = within("a later call", connections.read(|_| Ok(())))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("closed"), "{err}");
+        drop(connections);
+        remove_db(&path);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn at_most_the_configured_readers_run_at_once_and_connections_are_reused() {
+        const READERS: usize = 2;
+        let path = temp_db();
+        let connections = Arc::new(
+            Connections::open_file(&path, &SqliteOptions::default().readers(READERS))
+                .await
+                .unwrap(),
+        );
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let mut calls = Vec::new();
+        for _ in 0..3 * READERS {
+            let connections = Arc::clone(&connections);
+            let running = Arc::clone(&running);
+            let most = Arc::clone(&most);
+            calls.push(tokio::spawn(async move {
+                connections
+                    .read(move |_| {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(100));
+                        running.fetch_sub(1, Ordering::SeqCst);
+                        Ok(())
+                    })
+                    .await
+            }));
+        }
+        for call in calls {
+            within("a read", call).await.unwrap().unwrap();
+        }
+        assert_eq!(most.load(Ordering::SeqCst), READERS);
+        assert_eq!(
+            connections.readers.shared.lock_idle().connections.len(),
+            READERS
+        );
+        drop(connections);
+        remove_db(&path);
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_panic_in_a_blocking_task_is_a_backend_error_and_the_pool_recovers() {

@@ -3,7 +3,6 @@
 use std::fmt;
 
 use auth_adapter_core::{AdapterError, Entity};
-use deadpool_sqlite::{InteractError, PoolError};
 use rusqlite::ffi;
 
 /// What a unique-key violation means for the statement that hit it.
@@ -62,14 +61,31 @@ pub(crate) fn driver_error(err: rusqlite::Error) -> AdapterError {
     }
 }
 
-/// Maps a failure to get a connection from a pool.
-pub(crate) fn pool_error(err: PoolError) -> AdapterError {
-    match err {
-        PoolError::Timeout(_) => AdapterError::transient(
+/// Why the connection pool could not run a call (see `connections.rs`).
+#[derive(Debug)]
+pub(crate) enum PoolFailure {
+    /// Every connection stayed busy for the whole acquire timeout.
+    Timeout,
+    /// The adapter was closed (or dropped) before the call got a connection.
+    Closed,
+    /// A new connection could not be opened.
+    Open(rusqlite::Error),
+    /// A new connection opened but its pragmas could not be applied.
+    Configure(Box<dyn std::error::Error + Send + Sync>),
+    /// The closure panicked on the blocking thread; its connection was discarded.
+    Panic,
+    /// The runtime dropped the blocking task before it ran (it is shutting down).
+    Cancelled,
+}
+
+/// Maps a pool failure: a wait timeout or a busy database is transient, the rest permanent.
+pub(crate) fn pool_error(failure: PoolFailure) -> AdapterError {
+    match failure {
+        PoolFailure::Timeout => AdapterError::transient(
             "timed out waiting for a SQLite connection",
             Message("pool timeout"),
         ),
-        PoolError::Backend(e) => match &e {
+        PoolFailure::Open(e) => match &e {
             rusqlite::Error::SqliteFailure(..) => {
                 let mapped = driver_error(e);
                 if mapped.is_transient() {
@@ -83,16 +99,20 @@ pub(crate) fn pool_error(err: PoolError) -> AdapterError {
             }
             _ => AdapterError::backend("could not open the SQLite database", e),
         },
-        PoolError::PostCreateHook(e) => AdapterError::backend(
-            "could not configure a new SQLite connection",
-            Message(format!("{e}")),
-        ),
-        PoolError::Closed => {
+        PoolFailure::Configure(e) => {
+            AdapterError::backend("could not configure a new SQLite connection", e)
+        }
+        PoolFailure::Closed => {
             AdapterError::backend("the SQLite adapter is closed", Message("pool closed"))
         }
-        PoolError::NoRuntimeSpecified => AdapterError::backend(
-            "the SQLite pool has no async runtime",
-            Message("no runtime"),
+        // The panic payload is dropped, not printed: it could hold anything.
+        PoolFailure::Panic => AdapterError::backend(
+            "the blocking SQLite task panicked; its transaction was rolled back",
+            Message("panic in blocking task"),
+        ),
+        PoolFailure::Cancelled => AdapterError::backend(
+            "the blocking SQLite task was cancelled",
+            Message("blocking task cancelled"),
         ),
     }
 }
@@ -104,22 +124,6 @@ fn unwrap_source(err: AdapterError) -> Box<dyn std::error::Error + Send + Sync> 
             ..
         } => source,
         other => Box::new(other),
-    }
-}
-
-/// Maps a failure of the blocking task that ran the SQLite calls: a panic inside it, or a
-/// task the runtime cancelled (shut down). Never retried: the connection is discarded.
-pub(crate) fn interact_error(err: InteractError) -> AdapterError {
-    match err {
-        // The panic payload is dropped, not printed: it could hold anything.
-        InteractError::Panic(_) => AdapterError::backend(
-            "the blocking SQLite task panicked; its transaction was rolled back",
-            Message("panic in blocking task"),
-        ),
-        InteractError::Cancelled => AdapterError::backend(
-            "the blocking SQLite task was cancelled",
-            Message("blocking task cancelled"),
-        ),
     }
 }
 
@@ -170,13 +174,19 @@ mod tests {
         assert!(driver_error(sqlite_failure(ffi::SQLITE_BUSY_SNAPSHOT)).is_transient());
         assert!(driver_error(sqlite_failure(ffi::SQLITE_LOCKED)).is_transient());
         assert!(!driver_error(sqlite_failure(ffi::SQLITE_CORRUPT)).is_transient());
-        assert!(pool_error(PoolError::Timeout(deadpool_sqlite::TimeoutType::Wait)).is_transient());
-        assert!(!pool_error(PoolError::Closed).is_transient());
+        assert!(pool_error(PoolFailure::Timeout).is_transient());
+        assert!(!pool_error(PoolFailure::Closed).is_transient());
+        // A new connection that finds the file locked may succeed on a retry; a path that
+        // cannot be opened will not.
+        assert!(pool_error(PoolFailure::Open(sqlite_failure(ffi::SQLITE_BUSY))).is_transient());
+        assert!(
+            !pool_error(PoolFailure::Open(sqlite_failure(ffi::SQLITE_CANTOPEN))).is_transient()
+        );
     }
 
     #[test]
     fn task_failures_are_backend_errors() {
-        let err = interact_error(InteractError::Panic(Box::new("secret-ish payload")));
+        let err = pool_error(PoolFailure::Panic);
         assert!(matches!(
             err,
             AdapterError::Backend {
@@ -184,8 +194,7 @@ mod tests {
                 ..
             }
         ));
-        assert!(!format!("{err:?}").contains("secret-ish"));
-        let err = interact_error(InteractError::Cancelled);
+        let err = pool_error(PoolFailure::Cancelled);
         assert!(matches!(err, AdapterError::Backend { .. }));
     }
 }

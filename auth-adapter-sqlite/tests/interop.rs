@@ -9,9 +9,12 @@
 
 mod common;
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use auth_adapter_core::chrono::{DateTime, TimeDelta, Utc};
 use auth_adapter_core::{
@@ -54,7 +57,7 @@ fn run_peer(path: &Path, extra: &[&str], stdin: &str) -> String {
         .unwrap()
         .write_all(stdin.as_bytes())
         .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = wait_with_timeout(child, PEER_TIMEOUT);
     assert!(
         output.status.success(),
         "peer failed ({}): {}",
@@ -62,6 +65,53 @@ fn run_peer(path: &Path, extra: &[&str], stdin: &str) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).unwrap()
+}
+
+/// How long one peer run (node start-up, drizzle-kit, the calls) may take before the test
+/// kills it and fails: a peer stuck on a lock must not hang the test binary.
+const PEER_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// `child`'s output once it exits; past `limit` it is killed and the test fails with what it
+/// wrote to stderr so far. Both pipes are drained on threads meanwhile, so a child writing
+/// more than a pipe holds cannot block on it.
+fn wait_with_timeout(mut child: Child, limit: Duration) -> Output {
+    fn drain(mut pipe: impl Read + Send + 'static) -> (Arc<Mutex<Vec<u8>>>, JoinHandle<()>) {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&buffer);
+        let reader = std::thread::spawn(move || {
+            let mut chunk = [0u8; 8192];
+            while let Ok(n @ 1..) = pipe.read(&mut chunk) {
+                sink.lock().unwrap().extend_from_slice(&chunk[..n]);
+            }
+        });
+        (buffer, reader)
+    }
+    let (stdout, stdout_reader) = drain(child.stdout.take().unwrap());
+    let (stderr, stderr_reader) = drain(child.stderr.take().unwrap());
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            // The reader threads are not joined: a grandchild could still hold the pipes.
+            panic!(
+                "node peer did not finish within {limit:?} and was killed; its stderr: {}",
+                String::from_utf8_lossy(&stderr.lock().unwrap())
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    stdout_reader.join().unwrap();
+    stderr_reader.join().unwrap();
+    let take = |buffer: Arc<Mutex<Vec<u8>>>| std::mem::take(&mut *buffer.lock().unwrap());
+    Output {
+        status,
+        stdout: take(stdout),
+        stderr: take(stderr),
+    }
 }
 
 /// Runs the calls in one node process; each result is `Ok(value)` or `Err(message)`.

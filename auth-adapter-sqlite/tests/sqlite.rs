@@ -16,7 +16,7 @@ use auth_adapter_core::{
 };
 use auth_adapter_sqlite::rusqlite::{self, Connection};
 use auth_adapter_sqlite::{SCHEMA_VERSION, SqliteAdapter, SqliteOptions, Synchronous};
-use common::{Scratch, TempDir};
+use common::{Rendezvous, Scratch, TempDir, within};
 
 const TABLES: [&str; 5] = [
     "user",
@@ -35,6 +35,23 @@ fn names(conn: &Connection, kind: &str) -> rusqlite::Result<Vec<String>> {
         "SELECT name FROM sqlite_master WHERE type = ?1 AND name NOT LIKE 'sqlite_%' ORDER BY name",
     )?;
     stmt.query_map([kind], |row| row.get(0))?.collect()
+}
+
+/// SQLite 3.51.1 (bundled by rusqlite 0.38) can deadlock when connections to one WAL file
+/// close on several threads at once: `unixClose` and `sqlite3WalClose` → `unixLock` →
+/// `unixIsSharingShmNode` take the global VFS mutex and the file's inode mutex in opposite
+/// orders (rusqlite #1860; fixed in SQLite 3.51.2). The workspace uses rusqlite 0.39, which
+/// bundles 3.51.3. This fails if an older SQLite is ever linked again: a rusqlite downgrade,
+/// or `LIBSQLITE3_SYS_USE_PKG_CONFIG` picking an old system library over the bundled one.
+#[test]
+fn the_linked_sqlite_has_the_close_deadlock_fix() {
+    const FIXED: i32 = 3_051_003; // 3.51.3, what rusqlite 0.39 bundles
+    assert!(
+        rusqlite::version_number() >= FIXED,
+        "SQLite {} is linked, but the adapter needs 3.51.3 or newer: 3.51.1's unix VFS can \
+         deadlock when connections to one WAL file close concurrently (rusqlite #1860)",
+        rusqlite::version()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -260,9 +277,10 @@ async fn check_pragmas_on_every_connection(synchronous: Synchronous, expected_sy
     )
     .await;
     let adapter = Arc::new(scratch);
-    // Every reader call waits at the barrier until all READERS run at once, so they run on
-    // READERS distinct connections: the whole pool.
-    let barrier = Arc::new(std::sync::Barrier::new(READERS));
+    // Every reader call waits at the rendezvous until all READERS run at once, so they run
+    // on READERS distinct connections: the whole pool. (A pool that lent fewer connections
+    // at once would fail the rendezvous, after a while, instead of hanging.)
+    let barrier = Arc::new(Rendezvous::new(READERS));
     let mut calls = Vec::new();
     for _ in 0..READERS {
         let adapter = adapter.clone();
@@ -286,7 +304,7 @@ async fn check_pragmas_on_every_connection(synchronous: Synchronous, expected_sy
         query_only: 1,
     };
     for call in calls {
-        assert_eq!(call.await.unwrap(), reader);
+        assert_eq!(within("a reader call", call).await.unwrap(), reader);
     }
     let writer = adapter
         .adapter
@@ -322,7 +340,9 @@ async fn readers_proceed_while_a_write_transaction_is_open() {
         .unwrap();
 
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<()>();
-    let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
+    // A std channel for the blocking side: its wait is bounded, and it ends early if the
+    // test fails and drops the sender.
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
     let writer = {
         let adapter = adapter.clone();
         tokio::spawn(async move {
@@ -336,13 +356,15 @@ async fn readers_proceed_while_a_write_transaction_is_open() {
                     )?;
                     let _ = ready_tx.send(());
                     // Hold the write transaction open until the reads below are done.
-                    let _ = go_rx.blocking_recv();
+                    let _ = go_rx.recv_timeout(common::PATIENCE);
                     tx.commit()
                 })
                 .await
         })
     };
-    ready_rx.await.unwrap();
+    within("the writer to open its transaction", ready_rx)
+        .await
+        .unwrap();
     // The write lock is held and not committed: readers still answer, from the last commit.
     assert_eq!(adapter.get_user(&before.id).await.unwrap(), Some(before));
     assert_eq!(adapter.get_user("pending").await.unwrap(), None);
@@ -354,7 +376,7 @@ async fn readers_proceed_while_a_write_transaction_is_open() {
         None
     );
     go_tx.send(()).unwrap();
-    writer.await.unwrap().unwrap();
+    within("the writer", writer).await.unwrap().unwrap();
     assert!(adapter.get_user("pending").await.unwrap().is_some());
 }
 
@@ -392,7 +414,7 @@ async fn concurrent_writers_never_fail_with_busy_even_without_a_busy_timeout() {
     }
     let mut ids = Vec::new();
     for task in tasks {
-        ids.push(task.await.unwrap().unwrap().id);
+        ids.push(within("a writer task", task).await.unwrap().unwrap().id);
     }
     for (i, id) in ids.iter().enumerate() {
         let (_, user) = adapter
@@ -434,7 +456,7 @@ async fn of_concurrent_uses_of_one_token_exactly_one_wins() {
     }
     let mut winners = Vec::new();
     for task in tasks {
-        winners.extend(task.await.unwrap());
+        winners.extend(within("a use_verification_token task", task).await.unwrap());
     }
     assert_eq!(winners, [token]);
 }
@@ -740,7 +762,8 @@ fn dropping_the_adapter_after_its_runtime_does_not_panic() {
 async fn a_cancelled_write_neither_hangs_nor_breaks_later_calls() {
     let adapter = Arc::new(Scratch::new().await);
     let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
-    let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
+    // Bounded on the blocking side, and released early if the test fails (sender dropped).
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
     let call = {
         let adapter = adapter.clone();
         tokio::spawn(async move {
@@ -748,23 +771,28 @@ async fn a_cancelled_write_neither_hangs_nor_breaks_later_calls() {
                 .adapter
                 .with_writer(move |conn| {
                     let _ = started_tx.send(());
-                    let _ = go_rx.blocking_recv();
+                    let _ = go_rx.recv_timeout(common::PATIENCE);
                     conn.execute("INSERT INTO user (id) VALUES ('from-cancelled-call')", [])
                 })
                 .await
         })
     };
-    started_rx.await.unwrap();
+    within("the call to start", started_rx).await.unwrap();
     // The caller gives up while its statement is running on the blocking pool.
     call.abort();
-    assert!(call.await.unwrap_err().is_cancelled());
+    assert!(
+        within("the aborted call", call)
+            .await
+            .unwrap_err()
+            .is_cancelled()
+    );
     let later = {
         let adapter = adapter.clone();
         tokio::spawn(async move { adapter.create_user(NewUser::default()).await })
     };
     go_tx.send(()).unwrap();
     // The next write waits for the abandoned statement to finish, then runs.
-    let user = later.await.unwrap().unwrap();
+    let user = within("the later write", later).await.unwrap().unwrap();
     assert!(adapter.get_user(&user.id).await.unwrap().is_some());
     // The abandoned statement finished too: cancellation does not undo a write.
     assert!(

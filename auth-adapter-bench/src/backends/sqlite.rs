@@ -1,5 +1,5 @@
 //! SQLite: a database file per run; the raw baseline is a cached prepared JOIN with
-//! rusqlite on a deadpool-sqlite pool of as many connections as the adapter has readers.
+//! rusqlite on a deadpool pool of as many connections as the adapter has readers.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,8 +8,10 @@ use async_trait::async_trait;
 use auth_adapter_core::{Adapter, AdapterSession, AdapterUser};
 use auth_adapter_sqlite::{SqliteAdapter, SqliteOptions};
 use chrono::DateTime;
-use deadpool_sqlite::rusqlite::{self, OptionalExtension};
-use deadpool_sqlite::{Config, Pool, Runtime};
+use deadpool::Runtime;
+use deadpool::managed::{self, Metrics, Pool, RecycleError, RecycleResult};
+use deadpool_sync::SyncWrapper;
+use rusqlite::OptionalExtension;
 
 use super::{RawLookup, Store, err};
 use crate::BoxError;
@@ -56,10 +58,12 @@ impl Store for SqliteStore {
     }
 
     async fn raw_lookups(&self, data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError> {
-        let pool = Config::new(&self.path)
-            .builder(Runtime::Tokio1)?
-            .max_size(READERS)
-            .build()?;
+        let pool = Pool::builder(RawManager {
+            path: self.path.clone(),
+        })
+        .runtime(Runtime::Tokio1)
+        .max_size(READERS)
+        .build()?;
         Ok(vec![RawLookup {
             name: "rusqlite prepare_cached JOIN",
             op: Arc::new(RawJoin {
@@ -85,11 +89,41 @@ impl Store for SqliteStore {
     }
 }
 
+/// What deadpool-sqlite 0.13 is (a deadpool manager of `SyncWrapper<Connection>`, checked
+/// with a `SELECT` on every checkout), on the workspace's rusqlite: deadpool-sqlite itself
+/// pins rusqlite 0.38, whose bundled SQLite 3.51.1 the workspace no longer uses, and its
+/// newer releases need a rusqlite that cannot share the lockfile with sqlx.
+struct RawManager {
+    path: PathBuf,
+}
+
+impl managed::Manager for RawManager {
+    type Type = SyncWrapper<rusqlite::Connection>;
+    type Error = rusqlite::Error;
+
+    async fn create(&self) -> Result<Self::Type, Self::Error> {
+        let path = self.path.clone();
+        SyncWrapper::new(Runtime::Tokio1, move || rusqlite::Connection::open(path)).await
+    }
+
+    async fn recycle(&self, conn: &mut Self::Type, _: &Metrics) -> RecycleResult<Self::Error> {
+        if conn.is_mutex_poisoned() {
+            return Err(RecycleError::message(
+                "a closure panicked on this connection",
+            ));
+        }
+        conn.interact(|conn| conn.query_row("SELECT 1", [], |row| row.get::<_, i64>(0)))
+            .await
+            .map_err(|e| RecycleError::message(e.to_string()))??;
+        Ok(())
+    }
+}
+
 /// The drizzle layout's session JOIN: dates are INTEGER epoch milliseconds.
 const LOOKUP: &str = r#"SELECT s."sessionToken", s."userId", s."expires", u."id", u."name", u."email", u."emailVerified", u."image" FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE s."sessionToken" = ?1"#;
 
 struct RawJoin {
-    pool: Pool,
+    pool: Pool<RawManager>,
     data: Arc<Dataset>,
 }
 

@@ -1,10 +1,12 @@
 //! Test helpers: adapters on fresh database files in the system temp directory, removed
 //! when the adapter is dropped.
 
-#![allow(dead_code, unreachable_pub, clippy::expect_used)]
+#![allow(dead_code, unreachable_pub, clippy::expect_used, clippy::panic)]
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::Duration;
 
 use auth_adapter_core::{
     AccountUpdate, Adapter, AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser,
@@ -12,6 +14,57 @@ use auth_adapter_core::{
     chrono::{DateTime, Utc},
 };
 use auth_adapter_sqlite::{SqliteAdapter, SqliteOptions};
+
+/// How long a test waits for anything (a task, a signal, another call) before failing. Longer
+/// than the adapter's own default waits (30 s for a connection), so those report first.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// `future`'s output, or a panic naming `what` once it has taken [`PATIENCE`]: a test that
+/// waits must fail, not hang.
+pub async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(PATIENCE, future).await {
+        Ok(value) => value,
+        Err(_) => panic!("{what} did not finish within {PATIENCE:?}"),
+    }
+}
+
+/// A barrier for blocking closures that gives up after [`PATIENCE`] (std's `Barrier` would
+/// wait forever, and a Tokio runtime waits for its blocking tasks when it shuts down, so a
+/// stuck closure would hang the whole test).
+#[derive(Debug)]
+pub struct Rendezvous {
+    parties: usize,
+    arrived: Mutex<usize>,
+    all_here: Condvar,
+}
+
+impl Rendezvous {
+    pub fn new(parties: usize) -> Self {
+        Rendezvous {
+            parties,
+            arrived: Mutex::new(0),
+            all_here: Condvar::new(),
+        }
+    }
+
+    /// Waits until `parties` callers have arrived; panics with how many did if they do not
+    /// within [`PATIENCE`]. One use per instance.
+    pub fn wait(&self) {
+        let mut arrived = self.arrived.lock().unwrap_or_else(PoisonError::into_inner);
+        *arrived += 1;
+        self.all_here.notify_all();
+        let (arrived, timeout) = self
+            .all_here
+            .wait_timeout_while(arrived, PATIENCE, |arrived| *arrived < self.parties)
+            .unwrap_or_else(PoisonError::into_inner);
+        assert!(
+            !timeout.timed_out(),
+            "only {} of {} parties arrived within {PATIENCE:?}",
+            *arrived,
+            self.parties
+        );
+    }
+}
 
 /// A fresh directory for one test's database files.
 #[derive(Debug)]
