@@ -2,14 +2,19 @@
 //!
 //! This crate re-exports everything of [`auth_adapter_core`] (the [`Adapter`] trait, the
 //! models, [`AdapterError`], the Auth.js token and session rules) and, by feature, the
-//! backends:
+//! backends, each as a module and with its main types at the root.
 //!
-//! | feature | module | store and layout |
-//! |---|---|---|
-//! | `memory` | [`MemoryAdapter`] | process memory |
-//! | `postgres` | `auth_adapter::postgres` | PostgreSQL, the `@auth/pg-adapter` tables |
-//! | `sqlite` | `auth_adapter::sqlite` | SQLite, the `@auth/drizzle-adapter` tables |
-//! | `redis` | `auth_adapter::redis` | Redis, the `@auth/unstorage-adapter` keys |
+//! # Backends
+//!
+//! | feature | module | at the root | store and layout |
+//! |---|---|---|---|
+//! | `memory` | | [`MemoryAdapter`] | process memory |
+//! | `postgres` | [`postgres`] | [`PostgresAdapter`], [`PostgresOptions`] | PostgreSQL, the `@auth/pg-adapter` tables |
+//! | `sqlite` | [`sqlite`] | [`SqliteAdapter`], [`SqliteOptions`] | SQLite, the `@auth/drizzle-adapter` tables |
+//! | `redis` | [`redis`] | [`RedisAdapter`], [`RedisOptions`] | Redis, the `@auth/unstorage-adapter` keys |
+//!
+//! No feature is on by default. Everything else of a backend (its migration report, its
+//! other option types) is in its module, e.g. `auth_adapter::postgres::MigrationReport`.
 //!
 //! ```toml
 //! [dependencies]
@@ -33,18 +38,75 @@
 //! }
 //! ```
 
+// Link targets of the table, per feature. Docs built without a backend's feature have
+// none of its items: its names then point back at this table instead of being broken
+// intra-doc links (docs.rs builds with every feature).
+#![cfg_attr(feature = "memory", doc = "\n[`MemoryAdapter`]: MemoryAdapter")]
+#![cfg_attr(not(feature = "memory"), doc = "\n[`MemoryAdapter`]: #backends")]
+#![cfg_attr(
+    feature = "postgres",
+    doc = "\n[`postgres`]: mod@postgres\n[`PostgresAdapter`]: PostgresAdapter\n[`PostgresOptions`]: PostgresOptions"
+)]
+#![cfg_attr(
+    not(feature = "postgres"),
+    doc = "\n[`postgres`]: #backends\n[`PostgresAdapter`]: #backends\n[`PostgresOptions`]: #backends"
+)]
+#![cfg_attr(
+    feature = "sqlite",
+    doc = "\n[`sqlite`]: mod@sqlite\n[`SqliteAdapter`]: SqliteAdapter\n[`SqliteOptions`]: SqliteOptions"
+)]
+#![cfg_attr(
+    not(feature = "sqlite"),
+    doc = "\n[`sqlite`]: #backends\n[`SqliteAdapter`]: #backends\n[`SqliteOptions`]: #backends"
+)]
+#![cfg_attr(
+    feature = "redis",
+    doc = "\n[`redis`]: mod@redis\n[`RedisAdapter`]: RedisAdapter\n[`RedisOptions`]: RedisOptions"
+)]
+#![cfg_attr(
+    not(feature = "redis"),
+    doc = "\n[`redis`]: #backends\n[`RedisAdapter`]: #backends\n[`RedisOptions`]: #backends"
+)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
+#[doc(inline)]
 pub use auth_adapter_core::*;
+
+#[cfg(feature = "memory")]
+#[cfg_attr(docsrs, doc(cfg(feature = "memory")))]
+#[doc(inline)]
+pub use auth_adapter_core::MemoryAdapter;
 
 /// The PostgreSQL backend (feature `postgres`): the `auth-adapter-postgres` crate.
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+#[doc(inline)]
 pub use auth_adapter_postgres as postgres;
+
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+#[doc(inline)]
+pub use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
 
 /// The Redis backend (feature `redis`): the `auth-adapter-redis` crate.
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+#[doc(inline)]
 pub use auth_adapter_redis as redis;
+
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+#[doc(inline)]
+pub use auth_adapter_redis::{RedisAdapter, RedisOptions};
 
 /// The SQLite backend (feature `sqlite`): the `auth-adapter-sqlite` crate.
 #[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+#[doc(inline)]
 pub use auth_adapter_sqlite as sqlite;
+
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+#[doc(inline)]
+pub use auth_adapter_sqlite::{SqliteAdapter, SqliteOptions};
