@@ -68,7 +68,7 @@ use crate::model::{
 /// }
 /// ```
 #[async_trait]
-pub trait Adapter: Send + Sync + 'static {
+pub trait Adapter: std::fmt::Debug + Send + Sync + 'static {
     /// Creates a user; the backend assigns the id. A taken email is `Conflict`.
     async fn create_user(&self, user: NewUser) -> Result<AdapterUser>;
 

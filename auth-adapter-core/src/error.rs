@@ -17,6 +17,8 @@ pub enum Entity {
     VerificationToken,
     /// An [`AdapterAuthenticator`](crate::AdapterAuthenticator).
     Authenticator,
+    /// A record the backend cannot name (a unique constraint it does not know, say).
+    Other,
 }
 
 impl fmt::Display for Entity {
@@ -27,6 +29,7 @@ impl fmt::Display for Entity {
             Entity::Session => "session",
             Entity::VerificationToken => "verification token",
             Entity::Authenticator => "authenticator",
+            Entity::Other => "record",
         })
     }
 }
@@ -40,6 +43,7 @@ impl Entity {
             Entity::Session => "session token is already in use",
             Entity::VerificationToken => "(identifier, token) already exists",
             Entity::Authenticator => "credentialID is already registered",
+            Entity::Other => "unique key is already taken",
         }
     }
 }
@@ -57,12 +61,14 @@ pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 pub enum AdapterError {
     /// The record an update or a reference needs does not exist.
     #[error("{entity} not found")]
+    #[non_exhaustive]
     NotFound {
         /// What was missing.
         entity: Entity,
     },
     /// A unique key is already taken (email, account, session token, credential id, …).
     #[error("conflict: {entity} {message}")]
+    #[non_exhaustive]
     Conflict {
         /// The kind of record whose key is taken.
         entity: Entity,
@@ -72,6 +78,7 @@ pub enum AdapterError {
     /// The input was rejected before it reached the store (empty ids, NUL bytes, values over
     /// a column's limit). Nothing was written.
     #[error("invalid input: `{field}` {reason}")]
+    #[non_exhaustive]
     InvalidInput {
         /// The field that was rejected, by its Auth.js name.
         field: &'static str,
@@ -79,10 +86,15 @@ pub enum AdapterError {
         reason: String,
     },
     /// The backend cannot do this.
-    #[error("unsupported: {0}")]
-    Unsupported(String),
+    #[error("unsupported: {message}")]
+    #[non_exhaustive]
+    Unsupported {
+        /// What cannot be done, and why, in words.
+        message: String,
+    },
     /// The store or its driver failed.
     #[error("backend error: {message}")]
+    #[non_exhaustive]
     Backend {
         /// What failed, in words.
         message: String,
@@ -142,6 +154,41 @@ impl AdapterError {
         }
     }
 
+    /// A permanent [`Backend`](AdapterError::Backend) error with no driver error behind it
+    /// (a value in the store that cannot be read, a reply the backend never gives).
+    pub fn backend_message(message: impl Into<String>) -> Self {
+        AdapterError::Backend {
+            message: message.into(),
+            transient: false,
+            source: None,
+        }
+    }
+
+    /// A transient [`Backend`](AdapterError::Backend) error with no driver error behind it
+    /// (no connection free in time, a value that kept changing under concurrent writers).
+    pub fn transient_message(message: impl Into<String>) -> Self {
+        AdapterError::Backend {
+            message: message.into(),
+            transient: true,
+            source: None,
+        }
+    }
+
+    /// An [`Unsupported`](AdapterError::Unsupported) error.
+    pub fn unsupported(message: impl Into<String>) -> Self {
+        AdapterError::Unsupported {
+            message: message.into(),
+        }
+    }
+
+    /// The driver error behind a [`Backend`](AdapterError::Backend) error, taken out of it.
+    pub fn into_source(self) -> Option<BoxError> {
+        match self {
+            AdapterError::Backend { source, .. } => source,
+            _ => None,
+        }
+    }
+
     /// Whether retrying the same call may succeed. Only backend errors can be transient.
     pub fn is_transient(&self) -> bool {
         matches!(
@@ -192,5 +239,21 @@ mod tests {
         let source = std::error::Error::source(&err).map(ToString::to_string);
         assert_eq!(source.as_deref(), Some("driver said no"));
         assert_eq!(err.to_string(), "backend error: query failed");
+    }
+
+    #[test]
+    fn errors_without_a_source_say_what_failed() {
+        let err = AdapterError::transient_message("no connection free in time");
+        assert!(err.is_transient());
+        assert!(std::error::Error::source(&err).is_none());
+        assert!(!AdapterError::backend_message("unreadable").is_transient());
+        assert_eq!(
+            AdapterError::key_taken(Entity::Other).to_string(),
+            "conflict: record unique key is already taken"
+        );
+        assert_eq!(
+            AdapterError::unsupported("no such thing").to_string(),
+            "unsupported: no such thing"
+        );
     }
 }

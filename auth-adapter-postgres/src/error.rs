@@ -113,7 +113,7 @@ fn unique_violation(constraint: Option<&str>, table: Option<&str>) -> AdapterErr
     match by_constraint.or_else(by_table) {
         Some(entity) => AdapterError::key_taken(entity),
         _ => AdapterError::conflict(
-            Entity::User,
+            Entity::Other,
             format!(
                 "unique constraint {} is violated",
                 constraint.unwrap_or("(unnamed)")

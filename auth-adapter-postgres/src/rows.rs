@@ -89,10 +89,10 @@ pub(crate) fn verification_token(row: &PgRow) -> Result<VerificationToken> {
 /// An authenticator from a row of `AUTHENTICATOR_COLUMNS`.
 pub(crate) fn authenticator(row: &PgRow) -> Result<AdapterAuthenticator> {
     let counter: i64 = get(row, 4)?;
-    let counter = u32::try_from(counter).map_err(|_| AdapterError::Backend {
-        message: format!("authenticators.counter holds {counter}, outside the u32 range"),
-        transient: false,
-        source: None,
+    let counter = u32::try_from(counter).map_err(|_| {
+        AdapterError::backend_message(format!(
+            "authenticators.counter holds {counter}, outside the u32 range"
+        ))
     })?;
     Ok(AdapterAuthenticator {
         credential_id: get(row, 0)?,

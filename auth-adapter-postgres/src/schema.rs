@@ -504,7 +504,7 @@ async fn check_columns(
     for table in TABLES.iter().filter(|t| existing.contains(t.name)) {
         for column in table.columns {
             if !present.contains(&(table.name.to_owned(), (*column).to_owned())) {
-                return Err(AdapterError::Unsupported(format!(
+                return Err(AdapterError::unsupported(format!(
                     "table \"{schema}\".{} has no column \"{column}\": it is not the @auth/pg-adapter layout",
                     table.name
                 )));

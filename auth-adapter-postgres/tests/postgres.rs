@@ -515,7 +515,7 @@ async fn a_foreign_table_named_users_is_not_adopted() {
     )
     .await;
     let err = adapter.migrate().await.unwrap_err();
-    assert!(matches!(err, AdapterError::Unsupported(_)), "{err}");
+    assert!(matches!(err, AdapterError::Unsupported { .. }), "{err}");
     assert!(
         !table_exists(&pool, &schema, "accounts").await,
         "rolled back"
@@ -565,7 +565,8 @@ async fn ids_that_are_not_int4_are_not_found() {
             matches!(
                 err,
                 AdapterError::NotFound {
-                    entity: Entity::User
+                    entity: Entity::User,
+                    ..
                 }
             ),
             "{err}"
@@ -578,7 +579,8 @@ async fn ids_that_are_not_int4_are_not_found() {
             matches!(
                 err,
                 AdapterError::NotFound {
-                    entity: Entity::User
+                    entity: Entity::User,
+                    ..
                 }
             ),
             "{err}"
@@ -591,7 +593,8 @@ async fn ids_that_are_not_int4_are_not_found() {
             matches!(
                 err,
                 AdapterError::NotFound {
-                    entity: Entity::User
+                    entity: Entity::User,
+                    ..
                 }
             ),
             "{err}"
@@ -604,7 +607,8 @@ async fn ids_that_are_not_int4_are_not_found() {
             matches!(
                 err,
                 AdapterError::NotFound {
-                    entity: Entity::User
+                    entity: Entity::User,
+                    ..
                 }
             ),
             "{err}"
@@ -619,7 +623,8 @@ async fn ids_that_are_not_int4_are_not_found() {
         matches!(
             err,
             AdapterError::NotFound {
-                entity: Entity::User
+                entity: Entity::User,
+                ..
             }
         ),
         "{err}"
@@ -683,7 +688,8 @@ async fn every_method_round_trips() {
         matches!(
             err,
             AdapterError::NotFound {
-                entity: Entity::Account
+                entity: Entity::Account,
+                ..
             }
         ),
         "{err}"

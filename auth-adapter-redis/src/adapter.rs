@@ -440,11 +440,9 @@ fn decide_expiry(
 }
 
 fn contention(what: &str) -> AdapterError {
-    AdapterError::Backend {
-        message: format!("redis {what}: the value kept changing under concurrent writers"),
-        transient: true,
-        source: None,
-    }
+    AdapterError::transient_message(format!(
+        "redis {what}: the value kept changing under concurrent writers"
+    ))
 }
 
 /// Whether a stored account is the one asked for (a key built from two parts does not

@@ -35,9 +35,5 @@ pub(crate) fn redis_error(what: &str, e: RedisError) -> AdapterError {
 /// A script answered something it never answers: a bug or a different script under our
 /// name.
 pub(crate) fn unexpected(what: &str) -> AdapterError {
-    AdapterError::Backend {
-        message: format!("redis {what}: unexpected script reply"),
-        transient: false,
-        source: None,
-    }
+    AdapterError::backend_message(format!("redis {what}: unexpected script reply"))
 }

@@ -17,7 +17,7 @@ use auth_adapter_core::{AdapterError, Result};
 use rusqlite::Connection;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
-use crate::errors::{Message, PoolFailure, pool_error};
+use crate::errors::{PoolFailure, pool_error};
 use crate::options::{SqliteOptions, Synchronous};
 
 /// Prepared statements kept per connection (`prepare_cached`): more than the adapter uses.
@@ -370,9 +370,10 @@ fn configure(
         let mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(Box::new(Message(format!(
+            return Err(format!(
                 "could not switch the database to WAL mode (journal_mode is {mode})"
-            ))));
+            )
+            .into());
         }
     }
     conn.pragma_update(None, "synchronous", settings.synchronous.pragma_value())?;

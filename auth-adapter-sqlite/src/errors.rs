@@ -1,7 +1,5 @@
 //! Mapping SQLite, pool and blocking-task failures to [`AdapterError`].
 
-use std::fmt;
-
 use auth_adapter_core::{AdapterError, Entity};
 use rusqlite::ffi;
 
@@ -21,7 +19,7 @@ pub(crate) fn write_error(err: rusqlite::Error, on_conflict: OnConflict) -> Adap
         Some(ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY) => {
             match on_conflict {
                 OnConflict::KeyTaken(entity) => AdapterError::key_taken(entity),
-                OnConflict::NoKey => AdapterError::conflict(Entity::User, "unique key violated"),
+                OnConflict::NoKey => AdapterError::key_taken(Entity::Other),
             }
         }
         Some(ffi::SQLITE_CONSTRAINT_FOREIGNKEY) => AdapterError::not_found(Entity::User),
@@ -81,20 +79,21 @@ pub(crate) enum PoolFailure {
 /// Maps a pool failure: a wait timeout or a busy database is transient, the rest permanent.
 pub(crate) fn pool_error(failure: PoolFailure) -> AdapterError {
     match failure {
-        PoolFailure::Timeout => AdapterError::transient(
-            "timed out waiting for a SQLite connection",
-            Message("pool timeout"),
-        ),
+        PoolFailure::Timeout => {
+            AdapterError::transient_message("timed out waiting for a SQLite connection")
+        }
         PoolFailure::Open(e) => match &e {
             rusqlite::Error::SqliteFailure(..) => {
                 let mapped = driver_error(e);
                 if mapped.is_transient() {
                     mapped
                 } else {
-                    AdapterError::backend(
-                        "could not open the SQLite database",
-                        unwrap_source(mapped),
-                    )
+                    match mapped.into_source() {
+                        Some(source) => {
+                            AdapterError::backend("could not open the SQLite database", source)
+                        }
+                        None => AdapterError::backend_message("could not open the SQLite database"),
+                    }
                 }
             }
             _ => AdapterError::backend("could not open the SQLite database", e),
@@ -102,42 +101,16 @@ pub(crate) fn pool_error(failure: PoolFailure) -> AdapterError {
         PoolFailure::Configure(e) => {
             AdapterError::backend("could not configure a new SQLite connection", e)
         }
-        PoolFailure::Closed => {
-            AdapterError::backend("the SQLite adapter is closed", Message("pool closed"))
-        }
+        PoolFailure::Closed => AdapterError::backend_message("the SQLite adapter is closed"),
         // The panic payload is dropped, not printed: it could hold anything.
-        PoolFailure::Panic => AdapterError::backend(
+        PoolFailure::Panic => AdapterError::backend_message(
             "the blocking SQLite task panicked; its transaction was rolled back",
-            Message("panic in blocking task"),
         ),
-        PoolFailure::Cancelled => AdapterError::backend(
-            "the blocking SQLite task was cancelled",
-            Message("blocking task cancelled"),
-        ),
+        PoolFailure::Cancelled => {
+            AdapterError::backend_message("the blocking SQLite task was cancelled")
+        }
     }
 }
-
-fn unwrap_source(err: AdapterError) -> Box<dyn std::error::Error + Send + Sync> {
-    match err {
-        AdapterError::Backend {
-            source: Some(source),
-            ..
-        } => source,
-        other => Box::new(other),
-    }
-}
-
-/// A plain message used as an error source.
-#[derive(Debug)]
-pub(crate) struct Message<T>(pub(crate) T);
-
-impl<T: fmt::Display> fmt::Display for Message<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl<T: fmt::Display + fmt::Debug> std::error::Error for Message<T> {}
 
 #[cfg(test)]
 mod tests {
@@ -159,7 +132,8 @@ mod tests {
             matches!(
                 err,
                 AdapterError::NotFound {
-                    entity: Entity::User
+                    entity: Entity::User,
+                    ..
                 }
             ),
             "{err}"

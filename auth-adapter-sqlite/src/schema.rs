@@ -4,7 +4,7 @@
 use auth_adapter_core::{AdapterError, Result};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-use crate::errors::{Message, driver_error};
+use crate::errors::driver_error;
 
 /// The schema version this crate writes to `PRAGMA user_version`.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -275,5 +275,5 @@ fn duplicate_error(
 }
 
 fn schema_error(message: String) -> AdapterError {
-    AdapterError::backend(message.clone(), Message(message))
+    AdapterError::backend_message(message)
 }

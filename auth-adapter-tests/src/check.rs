@@ -29,7 +29,7 @@ impl ErrorKind {
             AdapterError::NotFound { .. } => ErrorKind::NotFound,
             AdapterError::Conflict { .. } => ErrorKind::Conflict,
             AdapterError::InvalidInput { .. } => ErrorKind::InvalidInput,
-            AdapterError::Unsupported(_) => ErrorKind::Unsupported,
+            AdapterError::Unsupported { .. } => ErrorKind::Unsupported,
             AdapterError::Backend { .. } => ErrorKind::Backend,
             _ => ErrorKind::Other,
         }
