@@ -7,9 +7,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::BoxError;
 use crate::backends::{self, Store};
+use crate::busy_user;
 use crate::cli::{BackendKind, Options, Workload};
 use crate::js;
-use crate::report::{self, Kind, Row};
+use crate::report::{self, BusySummary, Kind, Row};
 use crate::runner;
 use crate::workloads::{self, Dataset};
 
@@ -19,6 +20,8 @@ pub(crate) struct Outcome {
     pub(crate) rows: Vec<Row>,
     pub(crate) failures: Vec<String>,
     pub(crate) notes: Vec<String>,
+    /// One per backend that ran `busy_user`.
+    pub(crate) busy: Vec<BusySummary>,
 }
 
 fn run_id(kind: BackendKind, workload: Workload) -> String {
@@ -119,7 +122,7 @@ async fn run_all(options: &Options, out: &mut Outcome) {
                     store.as_ref(),
                     &id,
                     js_dir,
-                    &mut out.failures,
+                    out,
                 ) => r,
                 _ = tokio::signal::ctrl_c() => {
                     interrupted = true;
@@ -147,7 +150,8 @@ async fn run_all(options: &Options, out: &mut Outcome) {
 }
 
 /// The rows of one backend × workload. `js_dir` is `interop/` when the JS rows run. A
-/// failing JS row is reported in `failures` and leaves the other rows standing.
+/// failing JS row is added to `out.failures` and leaves the other rows standing;
+/// `busy_user` adds its summary to `out.busy`. The rows are returned, not added.
 async fn run_workload(
     options: &Options,
     kind: BackendKind,
@@ -155,7 +159,7 @@ async fn run_workload(
     store: &dyn Store,
     id: &str,
     js_dir: Option<&Path>,
-    failures: &mut Vec<String>,
+    out: &mut Outcome,
 ) -> Result<Vec<Row>, BoxError> {
     let adapter = store.adapter();
     let (users, sessions) = workloads::dataset_size(workload, options.users, options.sessions);
@@ -167,6 +171,35 @@ async fn run_workload(
         ));
     }
     let data: Arc<Dataset> = Arc::new(workloads::seed(&adapter, id, users, sessions).await?);
+    if workload == Workload::BusyUser {
+        let (rows, summary) = busy_user::run(options, kind.name(), &adapter, &data, id).await?;
+        for row in &rows {
+            log_row(row, options.json);
+        }
+        log(&format!(
+            "{} busy_user: creates/s at {} sessions ÷ at 0 = {}; other users' lookup p99: {} µs \
+             with no writers, {} µs with writers on the user with 0, {} µs with writers on the \
+             busy user ({} measured rounds)",
+            kind.name(),
+            summary.busy_sessions,
+            summary
+                .create_ratio
+                .map_or_else(|| "n/a".to_owned(), |r| format!("{r:.2}")),
+            summary.lookup_p99_us_no_writers,
+            summary.lookup_p99_us_writers_at_0,
+            summary.lookup_p99_us_writers_at_n,
+            summary.rounds,
+        ));
+        if options.json {
+            println!(
+                "{}",
+                serde_json::to_string(&summary)
+                    .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+            );
+        }
+        out.busy.push(summary);
+        return Ok(rows);
+    }
     let raws = if workload == Workload::GetSessionAndUser {
         store.raw_lookups(&data).await?
     } else {
@@ -228,7 +261,7 @@ async fn run_workload(
                     target.package,
                     &m,
                 )),
-                Err(e) => failures.push(format!(
+                Err(e) => out.failures.push(format!(
                     "{} {} c={concurrency} {}: {e}",
                     kind.name(),
                     workload.name(),
@@ -238,27 +271,32 @@ async fn run_workload(
         }
         report::fill_ratios(&mut group);
         for row in &group {
-            log(&format!(
-                "{} {} c={} {}: {:.0} ops/s, p50 {} µs, p99 {} µs, {} errors{}",
-                row.backend,
-                row.workload,
-                row.concurrency,
-                row.implementation,
-                row.ops_per_sec,
-                row.p50_us,
-                row.p99_us,
-                row.errors,
-                row.adapter_ratio
-                    .map(|r| format!(", adapter ÷ this = {r:.2}"))
-                    .unwrap_or_default()
-            ));
-            if options.json {
-                println!("{}", report::json_line(row));
-            }
+            log_row(row, options.json);
         }
         rows.extend(group);
     }
     Ok(rows)
+}
+
+/// Logs a finished row to stderr, and prints it as JSON on stdout with `--json`.
+fn log_row(row: &Row, json: bool) {
+    log(&format!(
+        "{} {} c={} {}: {:.0} ops/s, p50 {} µs, p99 {} µs, {} errors{}",
+        row.backend,
+        row.workload,
+        row.concurrency,
+        row.implementation,
+        row.ops_per_sec,
+        row.p50_us,
+        row.p99_us,
+        row.errors,
+        row.adapter_ratio
+            .map(|r| format!(", adapter ÷ this = {r:.2}"))
+            .unwrap_or_default()
+    ));
+    if json {
+        println!("{}", report::json_line(row));
+    }
 }
 
 /// A file removed when dropped.

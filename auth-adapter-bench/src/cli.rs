@@ -47,7 +47,7 @@ impl BackendKind {
     }
 }
 
-/// The four workloads, in the order they run.
+/// The five workloads, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Workload {
     /// `get_session_and_user` on random existing tokens: the per-request path.
@@ -58,14 +58,19 @@ pub(crate) enum Workload {
     CreateDeleteSession,
     /// `create_verification_token` + `use_verification_token` (a magic link).
     VerificationToken,
+    /// One user with many sessions: `create_session` for a user with 0 sessions against
+    /// one with `--busy-sessions`, and other users' `get_session_and_user` latency with and
+    /// without the writers.
+    BusyUser,
 }
 
 impl Workload {
-    pub(crate) const ALL: [Workload; 4] = [
+    pub(crate) const ALL: [Workload; 5] = [
         Workload::GetSessionAndUser,
         Workload::SignIn,
         Workload::CreateDeleteSession,
         Workload::VerificationToken,
+        Workload::BusyUser,
     ];
 
     /// The name on the command line, in the output and in `interop/bench.mjs`.
@@ -75,6 +80,7 @@ impl Workload {
             Workload::SignIn => "sign_in",
             Workload::CreateDeleteSession => "create_delete_session",
             Workload::VerificationToken => "verification_token",
+            Workload::BusyUser => "busy_user",
         }
     }
 
@@ -104,6 +110,7 @@ pub(crate) struct Options {
     pub(crate) duration: Duration,
     pub(crate) users: usize,
     pub(crate) sessions: usize,
+    pub(crate) busy_sessions: usize,
     pub(crate) json: bool,
     pub(crate) smoke: bool,
     pub(crate) js: bool,
@@ -117,20 +124,42 @@ USAGE: auth-adapter-bench [OPTIONS]    (or scripts/bench [OPTIONS], which starts
 
 OPTIONS:
   --backend B          memory|sqlite|postgres|redis|all, or a comma list (default all)
-  --workload W         get_session_and_user|sign_in|create_delete_session|verification_token|all,
-                       or a comma list (default all)
+  --workload W         get_session_and_user|sign_in|create_delete_session|verification_token|
+                       busy_user|all, or a comma list (default all)
   --concurrency LIST   comma list of concurrent tasks per row (default 1,16)
   --duration D         measured time per row: 5s, 500ms, or seconds (default 5s)
   --users N            users created before the run (default 1000)
   --sessions N         sessions created before the run (default 10000)
+  --busy-sessions N    busy_user: sessions the busy user has before its rows (default 20000)
   --pool-size N        PostgreSQL connections in the pool the adapter and raw sqlx share
                        (default: the largest --concurrency, which is how interop/bench.mjs
                        sizes @auth/pg-adapter's pool)
   --no-js              skip the Auth.js adapters (node interop/bench.mjs)
-  --json               one JSON object per row on stdout instead of the table
+  --json               one JSON object per row on stdout instead of the table (and one
+                       per busy_user summary, whose kind is summary)
   --smoke              a quick check that everything runs: 200ms per row, 50 users,
-                       200 sessions; fails if any workload errors (asserts nothing about speed)
+                       200 sessions, 200 busy sessions; fails if any workload errors
+                       (asserts nothing about speed)
   -h, --help           this text
+
+WORKLOADS:
+  get_session_and_user   get_session_and_user(random existing token), against the raw driver
+                         and the Auth.js adapter
+  sign_in                create_user + link_account + create_session
+  create_delete_session  create_session(random user) + delete_session, against the Auth.js
+                         adapter
+  verification_token     create_verification_token + use_verification_token
+  busy_user              one user with many sessions. W writers (W = the largest
+                         --concurrency) call create_session for a user that has 0 sessions,
+                         and for one that has N = --busy-sessions (created beforehand); the
+                         summary gives creates/s at N ÷ at 0. Meanwhile one task looks up
+                         random sessions of the other users (get_session_and_user); its p99
+                         is given with no writers, with the writers on the user with 0 and
+                         with the writers on the busy user. The three phases run in
+                         interleaved rounds until each writer phase has --duration measured;
+                         a writer phase stops after a slice (--duration/5, at most 1 s) or
+                         N/10 creates (at least 50), and its sessions are deleted, untimed,
+                         so the users' counts stay within 0..N/10 and N..1.1N.
 
 ENVIRONMENT:
   DATABASE_URL         PostgreSQL server for --backend postgres (a schema is created per run)
@@ -189,6 +218,7 @@ pub(crate) fn parse<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<Comma
     let mut duration = None;
     let mut users = None;
     let mut sessions = None;
+    let mut busy_sessions = None;
     let mut pool_size = None;
     let mut json = false;
     let mut smoke = false;
@@ -229,6 +259,9 @@ pub(crate) fn parse<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<Comma
             "--duration" => duration = Some(parse_duration(val(&mut args)?)?),
             "--users" => users = Some(number(val(&mut args)?, "--users")?),
             "--sessions" => sessions = Some(number(val(&mut args)?, "--sessions")?),
+            "--busy-sessions" => {
+                busy_sessions = Some(number(val(&mut args)?, "--busy-sessions")?);
+            }
             "--pool-size" => {
                 let n = number(val(&mut args)?, "--pool-size")?;
                 let n = u32::try_from(n)
@@ -245,8 +278,9 @@ pub(crate) fn parse<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<Comma
     }
     let users = users.unwrap_or(if smoke { 50 } else { 1000 });
     let sessions = sessions.unwrap_or(if smoke { 200 } else { 10_000 });
-    if users == 0 || sessions == 0 {
-        return Err("--users and --sessions must be at least 1".into());
+    let busy_sessions = busy_sessions.unwrap_or(if smoke { 200 } else { 20_000 });
+    if users == 0 || sessions == 0 || busy_sessions == 0 {
+        return Err("--users, --sessions and --busy-sessions must be at least 1".into());
     }
     let concurrency = concurrency.unwrap_or_else(|| vec![1, 16]);
     let largest = concurrency.iter().copied().max().unwrap_or(1);
@@ -262,6 +296,7 @@ pub(crate) fn parse<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<Comma
         }),
         users,
         sessions,
+        busy_sessions,
         json,
         smoke,
         js,
@@ -287,6 +322,9 @@ mod tests {
         assert_eq!(o.concurrency, vec![1, 16]);
         assert_eq!(o.duration, Duration::from_secs(5));
         assert_eq!((o.users, o.sessions), (1000, 10_000));
+        assert_eq!(o.busy_sessions, 20_000);
+        assert_eq!(o.workloads, Workload::ALL.to_vec());
+        assert!(o.workloads.contains(&Workload::BusyUser));
         assert!(!o.json && !o.smoke && o.js);
         assert_eq!(
             o.pool_size, 16,
@@ -302,9 +340,18 @@ mod tests {
         assert_eq!(o.backends, vec![BackendKind::Redis]);
         assert_eq!(o.duration, Duration::from_millis(200));
         assert_eq!((o.users, o.sessions), (50, 200));
-        let o = run(&["--smoke", "--duration=1s", "--users", "7"]);
+        assert_eq!(o.busy_sessions, 200);
+        let o = run(&[
+            "--smoke",
+            "--duration=1s",
+            "--users",
+            "7",
+            "--busy-sessions",
+            "30",
+        ]);
         assert_eq!(o.duration, Duration::from_secs(1));
         assert_eq!(o.users, 7);
+        assert_eq!(o.busy_sessions, 30);
     }
 
     #[test]
@@ -336,9 +383,20 @@ mod tests {
             &["--duration"],
             &["--frobnicate"],
             &["--users", "0"],
+            &["--busy-sessions", "0"],
+            &["--workload", "busy"],
         ] {
             assert!(parse(bad.iter().copied()).is_err(), "{bad:?}");
         }
         assert!(matches!(parse(["--help"]), Ok(Command::Help)));
+    }
+
+    #[test]
+    fn every_workload_is_named_in_the_help_and_parses_by_name() {
+        for w in Workload::ALL {
+            assert!(USAGE.contains(w.name()), "{} is not in --help", w.name());
+            assert_eq!(run(&["--workload", w.name()]).workloads, vec![w]);
+        }
+        assert!(USAGE.contains("--busy-sessions"));
     }
 }

@@ -185,5 +185,6 @@ mod tests {
         assert!(supports(Workload::CreateDeleteSession));
         assert!(!supports(Workload::SignIn));
         assert!(!supports(Workload::VerificationToken));
+        assert!(!supports(Workload::BusyUser));
     }
 }

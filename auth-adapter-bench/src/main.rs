@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 mod backends;
 mod bench;
+mod busy_user;
 mod cli;
 mod js;
 mod report;
@@ -44,6 +45,10 @@ fn main() -> ExitCode {
     if !options.json {
         println!();
         print!("{}", report::table(&outcome.rows));
+        if !outcome.busy.is_empty() {
+            println!();
+            print!("{}", report::busy_table(&outcome.busy));
+        }
     }
     for note in &outcome.notes {
         eprintln!("note: {note}");

@@ -82,8 +82,7 @@ pub(crate) fn fill_ratios(group: &mut [Row]) {
         return;
     };
     for row in group.iter_mut().filter(|r| r.kind != Kind::Adapter) {
-        row.adapter_ratio =
-            (row.ops_per_sec > 0.0).then(|| ((adapter / row.ops_per_sec) * 100.0).round() / 100.0);
+        row.adapter_ratio = ratio(adapter, row.ops_per_sec);
     }
 }
 
@@ -122,20 +121,105 @@ fn cells(row: &Row) -> [String; 9] {
 
 /// The rows as a Markdown table (readable in a terminal and pastable into BENCHMARKS.md).
 pub(crate) fn table(rows: &[Row]) -> String {
-    let body: Vec<[String; 9]> = rows.iter().map(cells).collect();
-    let mut widths = HEADER.map(|h| h.chars().count());
+    // Text columns left-aligned, numbers right-aligned.
+    let right = [false, false, true, false, true, true, true, true, true];
+    markdown(
+        &HEADER,
+        &right,
+        rows.iter().map(|r| cells(r).to_vec()).collect(),
+    )
+}
+
+/// What the `busy_user` workload found on one backend: the ratios its rows stand for.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct BusySummary {
+    pub(crate) backend: String,
+    /// Always `busy_user`.
+    pub(crate) workload: &'static str,
+    /// Always `summary`, to tell this JSON line from a row.
+    pub(crate) kind: &'static str,
+    /// Concurrent `create_session` callers.
+    pub(crate) writers: usize,
+    /// Sessions the busy user had before each round (`--busy-sessions`).
+    pub(crate) busy_sessions: usize,
+    /// Most creates in one round, deleted before the next.
+    pub(crate) creates_per_round: u64,
+    /// Measured rounds (after one warm-up round).
+    pub(crate) rounds: u32,
+    pub(crate) create_per_sec_at_0: f64,
+    pub(crate) create_per_sec_at_n: f64,
+    /// Creates/s for the busy user ÷ creates/s for the user with no sessions.
+    pub(crate) create_ratio: Option<f64>,
+    /// p99 of the other users' lookups with no writers running.
+    pub(crate) lookup_p99_us_no_writers: u64,
+    /// … while the writers create sessions for the user with no sessions.
+    pub(crate) lookup_p99_us_writers_at_0: u64,
+    /// … while the writers create sessions for the busy user.
+    pub(crate) lookup_p99_us_writers_at_n: u64,
+    /// `lookup_p99_us_writers_at_n ÷ lookup_p99_us_no_writers`.
+    pub(crate) p99_ratio_vs_no_writers: Option<f64>,
+    /// `lookup_p99_us_writers_at_n ÷ lookup_p99_us_writers_at_0`: what the busy user's
+    /// sessions add to the writers' load.
+    pub(crate) p99_ratio_vs_writers_at_0: Option<f64>,
+}
+
+/// `a ÷ b` to two decimals, or `None` when `b` is 0.
+pub(crate) fn ratio(a: f64, b: f64) -> Option<f64> {
+    (b > 0.0).then(|| ((a / b) * 100.0).round() / 100.0)
+}
+
+/// The `busy_user` summaries as a Markdown table.
+pub(crate) fn busy_table(summaries: &[BusySummary]) -> String {
+    let header = [
+        "backend",
+        "busy sessions",
+        "writers",
+        "creates/s, user with 0",
+        "creates/s, busy user",
+        "busy ÷ 0",
+        "lookup p99 µs, no writers",
+        "writers on user with 0",
+        "writers on busy user",
+        "busy ÷ no writers",
+        "busy ÷ user with 0",
+    ];
+    let times = |r: Option<f64>| r.map(|r| format!("{r:.2}×")).unwrap_or_default();
+    let body = summaries
+        .iter()
+        .map(|s| {
+            vec![
+                s.backend.clone(),
+                s.busy_sessions.to_string(),
+                s.writers.to_string(),
+                format!("{:.0}", s.create_per_sec_at_0),
+                format!("{:.0}", s.create_per_sec_at_n),
+                times(s.create_ratio),
+                s.lookup_p99_us_no_writers.to_string(),
+                s.lookup_p99_us_writers_at_0.to_string(),
+                s.lookup_p99_us_writers_at_n.to_string(),
+                times(s.p99_ratio_vs_no_writers),
+                times(s.p99_ratio_vs_writers_at_0),
+            ]
+        })
+        .collect();
+    let mut right = [true; 11];
+    right[0] = false;
+    markdown(&header, &right, body)
+}
+
+/// A Markdown table: `right[i]` right-aligns column `i`.
+fn markdown(header: &[&str], right: &[bool], body: Vec<Vec<String>>) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in &body {
         for (w, c) in widths.iter_mut().zip(r) {
             *w = (*w).max(c.chars().count());
         }
     }
-    // Text columns left-aligned, numbers right-aligned.
-    let right = [false, false, true, false, true, true, true, true, true];
     let line = |cells: &[String]| -> String {
         let mut s = String::from("|");
-        for ((c, w), r) in cells.iter().zip(widths).zip(right) {
+        for ((c, w), r) in cells.iter().zip(&widths).zip(right) {
             let pad = w.saturating_sub(c.chars().count());
-            if r {
+            if *r {
                 s.push_str(&format!(" {}{} |", " ".repeat(pad), c));
             } else {
                 s.push_str(&format!(" {}{} |", c, " ".repeat(pad)));
@@ -143,12 +227,13 @@ pub(crate) fn table(rows: &[Row]) -> String {
         }
         s
     };
-    let mut out = line(&HEADER.map(str::to_owned));
+    let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+    let mut out = line(&header);
     out.push('\n');
     out.push('|');
     for (w, r) in widths.iter().zip(right) {
         let dashes = "-".repeat(w.saturating_sub(1));
-        if r {
+        if *r {
             out.push_str(&format!(" {dashes}: |"));
         } else {
             out.push_str(&format!(" {dashes}- |"));
@@ -210,6 +295,37 @@ mod tests {
         let t = table(&[row(Kind::Adapter, 900.0), row(Kind::Raw, 1000.0)]);
         assert_eq!(t.lines().count(), 4);
         assert!(t.starts_with("| backend"));
+    }
+
+    #[test]
+    fn busy_summary_table_and_json() {
+        let s = BusySummary {
+            backend: "redis".into(),
+            workload: "busy_user",
+            kind: "summary",
+            writers: 16,
+            busy_sessions: 20_000,
+            creates_per_round: 2000,
+            rounds: 40,
+            create_per_sec_at_0: 10_000.0,
+            create_per_sec_at_n: 9_000.0,
+            create_ratio: ratio(9_000.0, 10_000.0),
+            lookup_p99_us_no_writers: 200,
+            lookup_p99_us_writers_at_0: 900,
+            lookup_p99_us_writers_at_n: 950,
+            p99_ratio_vs_no_writers: ratio(950.0, 200.0),
+            p99_ratio_vs_writers_at_0: ratio(950.0, 900.0),
+        };
+        let t = busy_table(std::slice::from_ref(&s));
+        assert_eq!(t.lines().count(), 3);
+        assert!(
+            t.contains("0.90×") && t.contains("4.75×") && t.contains("1.06×"),
+            "{t}"
+        );
+        let v: serde_json::Value = serde_json::to_value(&s).unwrap();
+        assert_eq!(v["kind"], "summary");
+        assert_eq!(v["create_ratio"], 0.9);
+        assert_eq!(ratio(1.0, 0.0), None);
     }
 
     #[test]

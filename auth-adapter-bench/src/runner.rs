@@ -2,6 +2,7 @@
 //! every call's latency goes into an HDR histogram.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -69,18 +70,49 @@ fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 60_000_000, 3).expect("constant, valid histogram bounds")
 }
 
-struct TaskResult {
+pub(crate) struct TaskResult {
     hist: Histogram<u64>,
     ops: u64,
     errors: u64,
     first_error: Option<String>,
 }
 
-async fn task_loop(op: Arc<dyn Op>, seed: u64, until: Instant, record: bool) -> TaskResult {
+/// When the tasks of a phase stop starting calls: at `until`, and earlier once `budget`
+/// calls have started (all tasks together) or once `stop` is set.
+#[derive(Clone)]
+pub(crate) struct Limits {
+    pub(crate) until: Instant,
+    pub(crate) budget: Option<Arc<AtomicU64>>,
+    pub(crate) stop: Option<Arc<AtomicBool>>,
+}
+
+impl Limits {
+    /// Whether a task may start one more call (taking it from the budget if there is one).
+    fn go(&self) -> bool {
+        if Instant::now() >= self.until {
+            return false;
+        }
+        if self
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+        {
+            return false;
+        }
+        match &self.budget {
+            None => true,
+            Some(b) => b
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok(),
+        }
+    }
+}
+
+async fn task_loop(op: Arc<dyn Op>, seed: u64, limits: Limits, record: bool) -> TaskResult {
     let mut rng = Rng::new(seed);
     let mut hist = new_histogram();
     let (mut ops, mut errors, mut first_error) = (0u64, 0u64, None);
-    while Instant::now() < until {
+    while limits.go() {
         let start = Instant::now();
         let result = op.call(rng.next()).await;
         let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
@@ -108,14 +140,30 @@ async fn run_phase(
     record: bool,
     seed: u64,
 ) -> (Vec<TaskResult>, f64) {
+    let limits = Limits {
+        until: Instant::now() + duration,
+        budget: None,
+        stop: None,
+    };
+    run_limited(op, concurrency, limits, record, seed).await
+}
+
+/// `concurrency` tasks calling `op` back to back until `limits` stop them; returns each
+/// task's result and the seconds from the start until the last task finished.
+pub(crate) async fn run_limited(
+    op: &Arc<dyn Op>,
+    concurrency: usize,
+    limits: Limits,
+    record: bool,
+    seed: u64,
+) -> (Vec<TaskResult>, f64) {
     let start = Instant::now();
-    let until = start + duration;
     let tasks: Vec<_> = (0..concurrency)
         .map(|i| {
             tokio::spawn(task_loop(
                 Arc::clone(op),
                 seed.wrapping_mul(1_000_003).wrapping_add(i as u64),
-                until,
+                limits.clone(),
                 record,
             ))
         })
@@ -136,7 +184,7 @@ async fn run_phase(
 }
 
 /// Running totals of one op across rounds.
-struct Totals {
+pub(crate) struct Totals {
     hist: Histogram<u64>,
     ops: u64,
     errors: u64,
@@ -145,7 +193,19 @@ struct Totals {
 }
 
 impl Totals {
-    fn add(&mut self, results: Vec<TaskResult>, seconds: Option<f64>) {
+    pub(crate) fn new() -> Self {
+        Totals {
+            hist: new_histogram(),
+            ops: 0,
+            errors: 0,
+            seconds: 0.0,
+            first_error: None,
+        }
+    }
+
+    /// Adds one phase of the op: timed (its ops, latencies and `seconds` count) when
+    /// `seconds` is given, a warm-up (only its errors count) when not.
+    pub(crate) fn add(&mut self, results: Vec<TaskResult>, seconds: Option<f64>) {
         for r in results {
             self.errors += r.errors;
             self.first_error = self.first_error.take().or(r.first_error);
@@ -161,7 +221,12 @@ impl Totals {
         self.seconds += seconds.unwrap_or(0.0);
     }
 
-    fn finish(self) -> Measurement {
+    /// The timed seconds added so far.
+    pub(crate) fn seconds(&self) -> f64 {
+        self.seconds
+    }
+
+    pub(crate) fn finish(self) -> Measurement {
         Measurement {
             ops: self.ops,
             errors: self.errors,
@@ -188,16 +253,7 @@ pub(crate) async fn measure_interleaved(
     let rounds = rounds.max(1);
     let warmup = (duration / 10).min(Duration::from_millis(500));
     let slice = duration / rounds;
-    let mut totals: Vec<Totals> = ops
-        .iter()
-        .map(|_| Totals {
-            hist: new_histogram(),
-            ops: 0,
-            errors: 0,
-            seconds: 0.0,
-            first_error: None,
-        })
-        .collect();
+    let mut totals: Vec<Totals> = ops.iter().map(|_| Totals::new()).collect();
     for (op, t) in ops.iter().zip(&mut totals) {
         let (warm, _) = run_phase(op, concurrency, warmup, false, seed ^ 0xA5A5).await;
         t.add(warm, None);
@@ -279,6 +335,27 @@ mod tests {
             // Three slices of 40 ms each.
             assert!((0.1..0.5).contains(&m.seconds), "{m:?}");
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn limits_stop_a_phase_by_budget_or_flag() {
+        let op: Arc<dyn Op> = Arc::new(Counting(AtomicU64::new(100)));
+        let far = Instant::now() + Duration::from_secs(60);
+        let budget = Limits {
+            until: far,
+            budget: Some(Arc::new(AtomicU64::new(9))),
+            stop: None,
+        };
+        let (results, _) = run_limited(&op, 4, budget, true, 1).await;
+        assert_eq!(results.iter().map(|r| r.ops).sum::<u64>(), 9);
+        let stopped = Limits {
+            until: far,
+            budget: None,
+            stop: Some(Arc::new(AtomicBool::new(true))),
+        };
+        let (results, seconds) = run_limited(&op, 4, stopped, true, 1).await;
+        assert_eq!(results.iter().map(|r| r.ops).sum::<u64>(), 0);
+        assert!(seconds < 1.0);
     }
 
     #[test]

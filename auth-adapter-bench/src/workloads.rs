@@ -1,4 +1,5 @@
-//! The dataset created before a run, and the four workloads as adapter calls.
+//! The dataset created before a run, and the workloads as adapter calls (`busy_user`'s
+//! writers and its rounds are in [`crate::busy_user`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -77,18 +78,36 @@ pub(crate) async fn seed(
             user_ids.push(t.await??.id);
         }
     }
+    let session_tokens = create_sessions(adapter, sessions, |n| {
+        user_ids
+            .get(n % user_ids.len().max(1))
+            .cloned()
+            .unwrap_or_default()
+    })
+    .await?;
+    Ok(Dataset {
+        user_ids,
+        session_tokens,
+    })
+}
+
+/// Creates `count` sessions through the adapter, session `n` for user `user_of(n)`,
+/// 16 calls at a time; returns their tokens.
+pub(crate) async fn create_sessions(
+    adapter: &Arc<dyn Adapter>,
+    count: usize,
+    user_of: impl Fn(usize) -> String,
+) -> Result<Vec<String>, BoxError> {
+    const PARALLEL: usize = 16;
     let expires = Utc::now() + TimeDelta::days(30);
-    let mut session_tokens = Vec::with_capacity(sessions);
-    for chunk_start in (0..sessions).step_by(PARALLEL) {
+    let mut tokens = Vec::with_capacity(count);
+    for chunk_start in (0..count).step_by(PARALLEL) {
         let mut batch = Vec::new();
-        for n in chunk_start..(chunk_start + PARALLEL).min(sessions) {
+        for n in chunk_start..(chunk_start + PARALLEL).min(count) {
             let adapter = Arc::clone(adapter);
             let session = AdapterSession {
                 session_token: generate_session_token(),
-                user_id: user_ids
-                    .get(n % user_ids.len().max(1))
-                    .cloned()
-                    .unwrap_or_default(),
+                user_id: user_of(n),
                 expires,
             };
             batch.push(tokio::spawn(async move {
@@ -96,19 +115,18 @@ pub(crate) async fn seed(
             }));
         }
         for t in batch {
-            session_tokens.push(t.await??.session_token);
+            tokens.push(t.await??.session_token);
         }
     }
-    Ok(Dataset {
-        user_ids,
-        session_tokens,
-    })
+    Ok(tokens)
 }
 
 /// What each workload needs created beforehand: (users, sessions).
 pub(crate) fn dataset_size(workload: Workload, users: usize, sessions: usize) -> (usize, usize) {
     match workload {
-        Workload::GetSessionAndUser => (users, sessions),
+        // busy_user's other users, whose sessions its probe looks up (the busy users are
+        // created by the workload itself).
+        Workload::GetSessionAndUser | Workload::BusyUser => (users, sessions),
         // Sessions are created for existing users.
         Workload::CreateDeleteSession => (users, 0),
         Workload::SignIn | Workload::VerificationToken => (0, 0),
@@ -119,7 +137,8 @@ fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
-/// The workload as calls on `adapter`.
+/// The workload as calls on `adapter`. For `busy_user`, that is its probe: lookups of the
+/// other users' sessions (its writers are [`crate::busy_user`]'s).
 pub(crate) fn adapter_op(
     workload: Workload,
     adapter: Arc<dyn Adapter>,
@@ -129,7 +148,9 @@ pub(crate) fn adapter_op(
     let counter = AtomicU64::new(0);
     let run_id = run_id.to_owned();
     match workload {
-        Workload::GetSessionAndUser => Arc::new(GetSessionAndUser { adapter, data }),
+        Workload::GetSessionAndUser | Workload::BusyUser => {
+            Arc::new(GetSessionAndUser { adapter, data })
+        }
         Workload::SignIn => Arc::new(SignIn {
             adapter,
             run_id,
