@@ -33,7 +33,7 @@ use crate::model::{
 ///   exist is `NotFound` (entity `User`). [`delete_user`](Adapter::delete_user) removes the
 ///   user's accounts, sessions and authenticators in the same atomic write; verification
 ///   tokens are keyed by email and stay.
-/// - **Input.** Writes are checked with [`validate`](crate::validate) before they reach the
+/// - **Input.** Writes are checked with [`validate`](crate::backend::validate) before they reach the
 ///   store: empty keys, NUL bytes and values over the Auth.js PostgreSQL column limits
 ///   (255 characters) are `InvalidInput`, on every backend alike.
 /// - **Dates** round-trip to at least the millisecond.
@@ -50,7 +50,7 @@ use crate::model::{
 /// # Implementing a backend
 ///
 /// 1. Implement every method with `#[async_trait]`; call the
-///    [`validate`](crate::validate) function for each write's input first.
+///    [`validate`](crate::backend::validate) function for each write's input first.
 /// 2. Map the store's unique violations to `Conflict`, missing references to `NotFound`, and
 ///    driver errors to `Backend` with [`AdapterError::transient`](crate::AdapterError::transient)
 ///    for connection failures.

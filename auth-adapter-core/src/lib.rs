@@ -74,21 +74,22 @@
 #![deny(missing_docs)]
 
 mod adapter;
+pub mod backend;
 pub mod cookies;
-pub mod dates;
 mod error;
 #[cfg(feature = "memory")]
 mod memory;
+mod migration;
 mod model;
 mod redact;
 mod session_policy;
 mod token;
-pub mod validate;
 
 pub use adapter::Adapter;
-pub use error::{AdapterError, BoxError, Entity, Result};
+pub use error::{AdapterError, Entity, Result};
 #[cfg(feature = "memory")]
 pub use memory::MemoryAdapter;
+pub use migration::MigrationReport;
 pub use model::{
     AccountType, AccountUpdate, AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser,
     ExpiredCount, NewUser, SessionUpdate, UserUpdate, VerificationToken,

@@ -8,12 +8,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::adapter::Adapter;
+use crate::backend::validate;
 use crate::error::{AdapterError, Entity, Result};
 use crate::model::{
     AccountUpdate, AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser, ExpiredCount,
     NewUser, SessionUpdate, UserUpdate, VerificationToken,
 };
-use crate::validate;
 
 type AccountKey = (String, String);
 

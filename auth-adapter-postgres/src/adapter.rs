@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use auth_adapter_core::validate::{self, is_storable_key};
+use auth_adapter_core::backend::validate::{self, is_storable_key};
 use auth_adapter_core::{
     AccountUpdate, Adapter, AdapterAccount, AdapterAuthenticator, AdapterError, AdapterSession,
     AdapterUser, Entity, ExpiredCount, NewUser, Result, SessionUpdate, UserUpdate,
@@ -18,8 +18,9 @@ use sqlx::{PgPool, Row};
 use crate::error::map_err;
 use crate::options::PostgresOptions;
 use crate::rows::{self, parse_user_id, stored_date};
-use crate::schema::{self, MigrationReport};
+use crate::schema;
 use crate::sql::Statements;
+use auth_adapter_core::MigrationReport;
 
 /// An Auth.js adapter on PostgreSQL, in the `@auth/pg-adapter` layout.
 ///
@@ -28,7 +29,7 @@ use crate::sql::Statements;
 #[derive(Clone)]
 pub struct PostgresAdapter {
     pool: PgPool,
-    schema: Arc<str>,
+    options: Arc<PostgresOptions>,
     sql: Arc<Statements>,
 }
 
@@ -36,7 +37,7 @@ impl fmt::Debug for PostgresAdapter {
     // Neither the pool's connect options (they hold the password) nor any statement.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PostgresAdapter")
-            .field("schema", &self.schema)
+            .field("options", &self.options)
             .field("pool_size", &self.pool.size())
             .field("pool_closed", &self.pool.is_closed())
             .finish_non_exhaustive()
@@ -44,39 +45,24 @@ impl fmt::Debug for PostgresAdapter {
 }
 
 impl PostgresAdapter {
-    /// An adapter on an existing pool, for the tables in schema `public`.
-    pub fn new(pool: PgPool) -> Self {
-        let options = PostgresOptions::default();
-        PostgresAdapter {
-            pool,
-            sql: Arc::new(Statements::new(options.get_schema())),
-            schema: Arc::from(options.get_schema()),
-        }
-    }
-
-    /// An adapter on an existing pool with `options` (only the schema applies). An invalid
-    /// schema name is [`AdapterError::InvalidInput`].
-    pub fn with_options(pool: PgPool, options: &PostgresOptions) -> Result<Self> {
+    /// An adapter on a pool you already have (only the schema of `options` applies: the
+    /// pool keeps its own size and timeouts). A bad option is
+    /// [`AdapterError::InvalidInput`].
+    pub fn from_pool(pool: PgPool, options: PostgresOptions) -> Result<Self> {
         options.validate()?;
-        let schema = options.get_schema();
         Ok(PostgresAdapter {
             pool,
-            sql: Arc::new(Statements::new(schema)),
-            schema: Arc::from(schema),
+            sql: Arc::new(Statements::new(options.get_schema())),
+            options: Arc::new(options),
         })
     }
 
     /// Connects to the server at `url` (`postgres://user:password@host:port/db?…`) with
-    /// the default options.
-    pub async fn connect(url: &str) -> Result<Self> {
-        PostgresAdapter::connect_with(url, &PostgresOptions::default()).await
-    }
-
-    /// Connects to the server at `url` with `options`: opens one connection right away, so
-    /// an unreachable server is reported here, as a transient
+    /// `options` (`PostgresOptions::default()` for the defaults): opens one connection
+    /// right away, so an unreachable server is reported here, as a transient
     /// [`AdapterError::Backend`]. A URL that does not parse is `InvalidInput` (field
-    /// `url`, without echoing it: it may hold a password).
-    pub async fn connect_with(url: &str, options: &PostgresOptions) -> Result<Self> {
+    /// `url`, without echoing it: it may hold a password), and so is a bad option.
+    pub async fn connect(url: &str, options: PostgresOptions) -> Result<Self> {
         options.validate()?;
         let connect = PgConnectOptions::from_str(url)
             .map_err(|_| AdapterError::invalid("url", "is not a valid PostgreSQL URL"))?;
@@ -91,14 +77,14 @@ impl PostgresAdapter {
             .connect_with(connect)
             .await
             .map_err(map_err)?;
-        PostgresAdapter::with_options(pool, options)
+        PostgresAdapter::from_pool(pool, options)
     }
 
     /// Creates the tables, or adopts existing Auth.js tables, in the configured schema; see
     /// the [crate docs](crate#migrations). Idempotent: a second run changes nothing and
     /// reports [`MigrationReport::is_noop`].
     pub async fn migrate(&self) -> Result<MigrationReport> {
-        schema::migrate(&self.pool, &self.schema).await
+        schema::migrate(&self.pool, self.options.get_schema()).await
     }
 
     /// The pool, for queries of your own.
@@ -106,9 +92,9 @@ impl PostgresAdapter {
         &self.pool
     }
 
-    /// The schema the tables live in.
-    pub fn schema(&self) -> &str {
-        &self.schema
+    /// The options this adapter runs with.
+    pub fn options(&self) -> &PostgresOptions {
+        &self.options
     }
 }
 

@@ -16,7 +16,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 
-use auth_adapter_core::{AdapterError, BoxError, Entity};
+use auth_adapter_core::{AdapterError, Entity, backend::BoxError};
 use sqlx::error::DatabaseError;
 
 /// A PostgreSQL error, stripped of the fields that can repeat stored values.

@@ -11,7 +11,7 @@
 //! # async fn run() -> Result<(), auth_adapter_core::AdapterError> {
 //! let options = PostgresOptions::new().schema("public").max_connections(20);
 //! let postgres =
-//!     PostgresAdapter::connect_with("postgres://app@localhost:5432/app", &options).await?;
+//!     PostgresAdapter::connect("postgres://app@localhost:5432/app", options).await?;
 //! // Creates the tables, or adopts the ones @auth/pg-adapter's schema.sql made.
 //! postgres.migrate().await?;
 //!
@@ -139,8 +139,8 @@ mod schema;
 mod sql;
 
 pub use adapter::PostgresAdapter;
+pub use auth_adapter_core::MigrationReport;
 pub use error::ServerError;
 pub use options::PostgresOptions;
-pub use schema::MigrationReport;
 
 pub use auth_adapter_core::Adapter;

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use auth_adapter_core::backend::validate;
 use auth_adapter_core::{AdapterError, Result};
 
 /// The longest identifier PostgreSQL keeps (`NAMEDATALEN - 1` bytes).
@@ -90,13 +91,8 @@ impl PostgresOptions {
     /// Checks every option; the adapter's constructors call it.
     pub(crate) fn validate(&self) -> Result<()> {
         validate_identifier("schema", &self.schema)?;
-        if self.max_connections == 0 {
-            return Err(AdapterError::invalid(
-                "max_connections",
-                "must be at least 1",
-            ));
-        }
-        Ok(())
+        validate::option_at_least_one("max_connections", self.max_connections as usize)?;
+        validate::option_time_limit("acquire_timeout", self.acquire_timeout)
     }
 }
 

@@ -5,7 +5,7 @@
 //! UUID, `"007"`, `"+7"`, `"2147483648"`) names no row: lookups answer `Ok(None)` without
 //! a query, writes that reference a user answer `NotFound`.
 
-use auth_adapter_core::dates::truncate_to_millis;
+use auth_adapter_core::backend::dates::truncate_to_millis;
 use auth_adapter_core::{
     AccountType, AdapterAccount, AdapterAuthenticator, AdapterError, AdapterSession, AdapterUser,
     Result, VerificationToken,

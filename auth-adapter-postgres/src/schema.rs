@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use auth_adapter_core::{AdapterError, Entity, Result};
+use auth_adapter_core::{AdapterError, Entity, MigrationReport, Result};
 use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, PgPool, Row};
 
@@ -23,31 +23,6 @@ const LOCK_CLASS: i32 = 0x4155_5448;
 
 /// How many offending values an adoption error lists per kind.
 const MAX_LISTED: i64 = 20;
-
-/// What one [`migrate`](crate::PostgresAdapter::migrate) run changed. Empty when the
-/// schema was already up to date.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct MigrationReport {
-    /// Whether the PostgreSQL schema itself had to be created.
-    pub created_schema: bool,
-    /// Tables created, e.g. `["users", "accounts", …]` on an empty schema.
-    pub created_tables: Vec<&'static str>,
-    /// Constraints added (unique keys and foreign keys).
-    pub added_constraints: Vec<&'static str>,
-    /// Indexes created.
-    pub created_indexes: Vec<&'static str>,
-}
-
-impl MigrationReport {
-    /// Whether this run changed nothing.
-    pub fn is_noop(&self) -> bool {
-        !self.created_schema
-            && self.created_tables.is_empty()
-            && self.added_constraints.is_empty()
-            && self.created_indexes.is_empty()
-    }
-}
 
 /// A table, with the DDL that creates it and the columns the adapter needs from it.
 struct Table {

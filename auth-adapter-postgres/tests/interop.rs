@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 
 use auth_adapter_core::{
     AccountType, Adapter, AdapterAccount, AdapterSession, AdapterUser, NewUser, UserUpdate,
-    VerificationToken, dates,
+    VerificationToken, backend::dates,
 };
 use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -138,8 +138,7 @@ async fn shared_schema(tables: Tables) -> (PostgresAdapter, String) {
         let line: Value = serde_json::from_slice(&out).expect("one JSON line");
         assert_eq!(line["setup"], "upstream-schema", "{line}");
     }
-    let adapter =
-        PostgresAdapter::with_options(pool, &PostgresOptions::new().schema(&schema)).unwrap();
+    let adapter = PostgresAdapter::from_pool(pool, PostgresOptions::new().schema(&schema)).unwrap();
     let report = adapter.migrate().await.unwrap();
     match tables {
         Tables::RustMigrated => assert_eq!(report.created_tables.len(), 5, "{report:?}"),

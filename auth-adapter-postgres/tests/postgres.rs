@@ -11,7 +11,7 @@ use std::time::Duration;
 use auth_adapter_core::{
     AccountType, AccountUpdate, Adapter, AdapterAccount, AdapterAuthenticator, AdapterError,
     AdapterSession, Entity, NewUser, SessionUpdate, UserUpdate, VerificationToken,
-    dates::truncate_to_millis,
+    backend::dates::truncate_to_millis,
 };
 use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -111,8 +111,7 @@ async fn migrate_creates_a_missing_schema() {
     let pool = common::pool().await;
     let schema = format!("aa_{}", uuid::Uuid::new_v4().simple());
     let adapter =
-        PostgresAdapter::with_options(pool.clone(), &PostgresOptions::new().schema(&schema))
-            .unwrap();
+        PostgresAdapter::from_pool(pool.clone(), PostgresOptions::new().schema(&schema)).unwrap();
     let report = adapter.migrate().await.unwrap();
     assert!(report.created_schema);
     assert!(table_exists(&pool, &schema, "users").await);
@@ -861,7 +860,7 @@ async fn an_invalid_schema_name_is_invalid_input() {
         "é",
         &"s".repeat(64),
     ] {
-        let err = PostgresAdapter::with_options(pool.clone(), &PostgresOptions::new().schema(bad))
+        let err = PostgresAdapter::from_pool(pool.clone(), PostgresOptions::new().schema(bad))
             .unwrap_err();
         assert!(
             matches!(
@@ -873,9 +872,9 @@ async fn an_invalid_schema_name_is_invalid_input() {
             ),
             "{bad:?}: {err}"
         );
-        let err = PostgresAdapter::connect_with(
+        let err = PostgresAdapter::connect(
             "postgres://postgres@127.0.0.1:1/x",
-            &PostgresOptions::new().schema(bad),
+            PostgresOptions::new().schema(bad),
         )
         .await
         .unwrap_err();
@@ -884,12 +883,35 @@ async fn an_invalid_schema_name_is_invalid_input() {
 }
 
 #[tokio::test]
+async fn bad_option_values_are_invalid_input_never_clamped() {
+    let pool = common::pool().await;
+    for (field, options) in [
+        ("max_connections", PostgresOptions::new().max_connections(0)),
+        (
+            "acquire_timeout",
+            PostgresOptions::new().acquire_timeout(Duration::ZERO),
+        ),
+    ] {
+        for err in [
+            PostgresAdapter::from_pool(pool.clone(), options.clone()).unwrap_err(),
+            PostgresAdapter::connect(&common::database_url(), options)
+                .await
+                .unwrap_err(),
+        ] {
+            assert!(
+                matches!(err, AdapterError::InvalidInput { field: f, .. } if f == field),
+                "{field}: {err}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn an_unreachable_server_is_a_transient_backend_error() {
     let options = PostgresOptions::new().acquire_timeout(Duration::from_secs(2));
-    let err =
-        PostgresAdapter::connect_with("postgres://postgres:hunter2pw@127.0.0.1:1/x", &options)
-            .await
-            .unwrap_err();
+    let err = PostgresAdapter::connect("postgres://postgres:hunter2pw@127.0.0.1:1/x", options)
+        .await
+        .unwrap_err();
     assert!(matches!(err, AdapterError::Backend { .. }), "{err}");
     assert!(err.is_transient(), "{err:?}");
     assert!(!format!("{err} {err:?}").contains("hunter2pw"));
@@ -899,16 +921,19 @@ async fn an_unreachable_server_is_a_transient_backend_error() {
         .acquire_timeout(Duration::from_secs(2))
         .connect_lazy("postgres://postgres@127.0.0.1:1/x")
         .unwrap();
-    let adapter = PostgresAdapter::new(pool);
+    let adapter = PostgresAdapter::from_pool(pool, PostgresOptions::default()).unwrap();
     let err = adapter.get_user("1").await.unwrap_err();
     assert!(err.is_transient(), "{err:?}");
 }
 
 #[tokio::test]
 async fn a_bad_url_is_invalid_input_without_echoing_it() {
-    let err = PostgresAdapter::connect("postgres://user:hunter2pw@host/db?sslmode=bogus")
-        .await
-        .unwrap_err();
+    let err = PostgresAdapter::connect(
+        "postgres://user:hunter2pw@host/db?sslmode=bogus",
+        PostgresOptions::default(),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(err, AdapterError::InvalidInput { field: "url", .. }),
         "{err}"
@@ -922,7 +947,7 @@ async fn debug_never_prints_the_password() {
         .connect_lazy("postgres://postgres:hunter2pw@127.0.0.1:1/x")
         .unwrap();
     let options = PostgresOptions::new().schema("auth");
-    let adapter = PostgresAdapter::with_options(pool, &options).unwrap();
+    let adapter = PostgresAdapter::from_pool(pool, options.clone()).unwrap();
     let debug = format!("{adapter:?} {options:?}");
     assert!(debug.contains("auth"), "{debug}");
     assert!(!debug.contains("hunter2pw"), "{debug}");

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use auth_adapter_core::{
     AccountType, Adapter, AdapterAccount, AdapterSession, NewUser, UserUpdate, VerificationToken,
-    dates::truncate_to_millis,
+    backend::dates::truncate_to_millis,
 };
 use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
 use chrono::{TimeDelta, Utc};
@@ -152,8 +152,7 @@ async fn proxied_adapter() -> (PostgresAdapter, Proxy) {
         .connect_with(options)
         .await
         .unwrap();
-    let adapter =
-        PostgresAdapter::with_options(pool, &PostgresOptions::new().schema(&schema)).unwrap();
+    let adapter = PostgresAdapter::from_pool(pool, PostgresOptions::new().schema(&schema)).unwrap();
     (adapter, proxy)
 }
 

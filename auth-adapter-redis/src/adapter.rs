@@ -7,7 +7,8 @@ use async_trait::async_trait;
 use auth_adapter_core::{
     AccountUpdate, Adapter, AdapterAccount, AdapterAuthenticator, AdapterError, AdapterSession,
     AdapterUser, Entity, ExpiredCount, NewUser, Result, SessionUpdate, UserUpdate,
-    VerificationToken, dates, validate,
+    VerificationToken,
+    backend::{dates, validate},
 };
 use chrono::{DateTime, Utc};
 use redis::aio::ConnectionManager;
@@ -77,6 +78,7 @@ impl RedisAdapter {
     ///
     /// A server that cannot be reached is a transient [`AdapterError::Backend`].
     pub async fn connect(url: &str, options: RedisOptions) -> Result<Self> {
+        options.validate()?;
         let client = Client::open(url).map_err(|e| redis_error("URL", e))?;
         let mut config = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(options.connection_timeout)
@@ -88,20 +90,24 @@ impl RedisAdapter {
         let conn = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(|e| redis_error("connect", e))?;
-        let mut adapter = Self::from_connection_manager(conn, options);
+        let mut adapter = Self::from_pool(conn, options)?;
         adapter.target = redact_url(url);
         Ok(adapter)
     }
 
-    /// Uses an existing [`ConnectionManager`]. Its own settings (timeouts, retries) apply;
-    /// those in `options` are for [`connect`](Self::connect) only.
-    pub fn from_connection_manager(conn: ConnectionManager, options: RedisOptions) -> Self {
-        RedisAdapter {
+    /// An adapter on a connection you already have: a [`ConnectionManager`] is this
+    /// crate's pool (one multiplexed connection that reconnects by itself). Its own
+    /// settings (timeouts, retries) apply; those in `options` are for
+    /// [`connect`](Self::connect) only. A bad option is
+    /// [`AdapterError::InvalidInput`](auth_adapter_core::AdapterError::InvalidInput).
+    pub fn from_pool(conn: ConnectionManager, options: RedisOptions) -> Result<Self> {
+        options.validate()?;
+        Ok(RedisAdapter {
             conn,
             keys: Keys::new(options.key_prefix.clone()),
             options,
             target: "<connection manager>".to_owned(),
-        }
+        })
     }
 
     /// The options this adapter runs with.

@@ -11,7 +11,7 @@ use std::fmt;
 
 use auth_adapter_core::{
     AccountType, AccountUpdate, AdapterAccount, AdapterAuthenticator, AdapterError, AdapterSession,
-    AdapterUser, UserUpdate, VerificationToken, dates,
+    AdapterUser, UserUpdate, VerificationToken, backend::dates,
 };
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Map, Value};

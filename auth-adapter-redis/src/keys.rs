@@ -152,12 +152,12 @@ pub(crate) fn glob_escape(s: &str) -> String {
 /// Whether `id` can name a user key without overlapping the other `user:` keys. Ids this
 /// crate (and both JS adapters) assign are UUIDs, which never hold a `:`.
 pub(crate) fn is_user_id(id: &str) -> bool {
-    auth_adapter_core::validate::is_storable_key(id) && !id.contains(':')
+    auth_adapter_core::backend::validate::is_storable_key(id) && !id.contains(':')
 }
 
 /// Whether a session token or credential id stays out of the JS by-user-id index keys.
 pub(crate) fn is_outside_by_user_index(value: &str) -> bool {
-    auth_adapter_core::validate::is_storable_key(value)
+    auth_adapter_core::backend::validate::is_storable_key(value)
         && !value
             .strip_prefix(BY_USER_ID)
             .is_some_and(|rest| rest.starts_with(':'))

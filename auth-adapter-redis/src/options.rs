@@ -13,7 +13,7 @@ use std::time::Duration;
 ///     .key_prefix("myapp:") // the JS adapter's `baseKeyPrefix`
 ///     .expire_by_ttl(true)
 ///     .response_timeout(Some(Duration::from_secs(2)));
-/// assert_eq!(options.prefix(), "myapp:");
+/// assert_eq!(options.get_key_prefix(), "myapp:");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedisOptions {
@@ -50,11 +50,6 @@ impl RedisOptions {
     pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.key_prefix = prefix.into();
         self
-    }
-
-    /// The base key prefix in use.
-    pub fn prefix(&self) -> &str {
-        &self.key_prefix
     }
 
     /// Whether sessions and verification tokens get a Redis TTL at their `expires`
@@ -96,5 +91,48 @@ impl RedisOptions {
     pub fn reconnect_retries(mut self, retries: usize) -> Self {
         self.reconnect_retries = retries;
         self
+    }
+
+    /// The base key prefix.
+    pub fn get_key_prefix(&self) -> &str {
+        &self.key_prefix
+    }
+
+    /// Whether sessions and verification tokens get a TTL at their `expires`.
+    pub fn get_expire_by_ttl(&self) -> bool {
+        self.expire_by_ttl
+    }
+
+    /// Whether deletes and `delete_expired` also scan for keys only the JS adapters wrote.
+    pub fn get_sweep_unindexed(&self) -> bool {
+        self.sweep_unindexed
+    }
+
+    /// How long connecting may take (`None`: no limit).
+    pub fn get_connection_timeout(&self) -> Option<Duration> {
+        self.connection_timeout
+    }
+
+    /// How long a reply may take (`None`: no limit).
+    pub fn get_response_timeout(&self) -> Option<Duration> {
+        self.response_timeout
+    }
+
+    /// How often a lost connection is retried per attempt.
+    pub fn get_reconnect_retries(&self) -> usize {
+        self.reconnect_retries
+    }
+
+    /// Checks every option; the adapter's constructors call it. A time limit of zero is
+    /// refused (`None` means no limit).
+    pub(crate) fn validate(&self) -> auth_adapter_core::Result<()> {
+        use auth_adapter_core::backend::validate;
+        if let Some(limit) = self.connection_timeout {
+            validate::option_time_limit("connection_timeout", limit)?;
+        }
+        if let Some(limit) = self.response_timeout {
+            validate::option_time_limit("response_timeout", limit)?;
+        }
+        Ok(())
     }
 }

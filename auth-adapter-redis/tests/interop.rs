@@ -10,7 +10,7 @@ use std::process::Stdio;
 
 use auth_adapter_core::{
     AccountType, Adapter, AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser,
-    NewUser, VerificationToken, dates,
+    NewUser, VerificationToken, backend::dates,
 };
 use auth_adapter_redis::{RedisAdapter, RedisOptions};
 use chrono::{DateTime, TimeDelta, Utc};

@@ -7,11 +7,12 @@ mod common;
 
 use std::time::Duration;
 
+use auth_adapter_core::AdapterError;
 use auth_adapter_core::{
     AccountType, AccountUpdate, Adapter, AdapterAccount, AdapterAuthenticator, AdapterSession,
-    NewUser, SessionUpdate, UserUpdate, VerificationToken, dates,
+    NewUser, SessionUpdate, UserUpdate, VerificationToken, backend::dates,
 };
-use auth_adapter_redis::RedisOptions;
+use auth_adapter_redis::{RedisAdapter, RedisOptions};
 use chrono::{TimeDelta, Utc};
 use common::*;
 use serde_json::{Value, json};
@@ -758,6 +759,36 @@ async fn create_session_costs_the_same_whatever_sessions_the_user_has() {
         (5200 - 800..5200).contains(&members),
         "members after 200 creates: {members}"
     );
+}
+
+#[tokio::test]
+async fn bad_option_values_are_invalid_input_never_clamped() {
+    let conn = raw_conn().await;
+    for (field, options) in [
+        (
+            "connection_timeout",
+            RedisOptions::new().connection_timeout(Some(Duration::ZERO)),
+        ),
+        (
+            "response_timeout",
+            RedisOptions::new().response_timeout(Some(Duration::ZERO)),
+        ),
+    ] {
+        for err in [
+            RedisAdapter::from_pool(conn.clone(), options.clone()).unwrap_err(),
+            RedisAdapter::connect(&redis_url(), options)
+                .await
+                .unwrap_err(),
+        ] {
+            assert!(
+                matches!(err, AdapterError::InvalidInput { field: f, .. } if f == field),
+                "{field}: {err}"
+            );
+        }
+    }
+    // `None` is "no limit", not a bad value.
+    let options = RedisOptions::new().response_timeout(None);
+    assert!(RedisAdapter::from_pool(conn, options).is_ok());
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use auth_adapter_core::{
     AccountUpdate, Adapter, AdapterAccount, AdapterAuthenticator, AdapterError, AdapterSession,
     AdapterUser, Entity, ExpiredCount, NewUser, Result, SessionUpdate, UserUpdate,
-    VerificationToken, validate,
+    VerificationToken, backend::validate,
 };
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -15,8 +15,9 @@ use crate::connections::{Connections, Location};
 use crate::errors::{OnConflict, driver_error, write_error};
 use crate::options::SqliteOptions;
 use crate::rows::{self, Flag, Millis};
-use crate::schema::{self, MigrationReport};
+use crate::schema;
 use crate::sql;
+use auth_adapter_core::MigrationReport;
 
 const EMAIL_TAKEN: OnConflict = OnConflict::KeyTaken(Entity::User);
 const ACCOUNT_TAKEN: OnConflict = OnConflict::KeyTaken(Entity::Account);
@@ -50,14 +51,17 @@ impl SqliteAdapter {
     /// Opens (creating if missing) the database file at `path`, in WAL mode. Runs
     /// [`migrate`](SqliteAdapter::migrate) too when the options ask for it.
     ///
-    /// Fails if the file cannot be opened or is not a SQLite database. Needs a Tokio runtime.
+    /// Fails if the file cannot be opened or is not a SQLite database; a bad option is
+    /// [`AdapterError::InvalidInput`](auth_adapter_core::AdapterError::InvalidInput). Needs
+    /// a Tokio runtime.
     pub async fn open(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
+        options.validate()?;
         let connections = Connections::open_file(path.as_ref(), &options).await?;
         let adapter = SqliteAdapter {
             connections,
             options,
         };
-        if adapter.options.migrates_on_open() {
+        if adapter.options.get_migrate_on_open() {
             adapter.migrate().await?;
         }
         Ok(adapter)
@@ -66,12 +70,13 @@ impl SqliteAdapter {
     /// A private in-memory database, for tests: gone when the adapter is dropped. It has a
     /// single connection that serves reads and writes in turn (no parallel readers, no WAL).
     pub async fn open_in_memory(options: SqliteOptions) -> Result<Self> {
+        options.validate()?;
         let connections = Connections::open_memory(&options).await?;
         let adapter = SqliteAdapter {
             connections,
             options,
         };
-        if adapter.options.migrates_on_open() {
+        if adapter.options.get_migrate_on_open() {
             adapter.migrate().await?;
         }
         Ok(adapter)

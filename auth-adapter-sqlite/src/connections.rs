@@ -77,7 +77,7 @@ impl Connections {
         let writer = Pool::new(path, 1, settings(Role::Writer, options), options);
         let readers = Pool::new(
             path,
-            options.reader_count(),
+            options.get_readers(),
             settings(Role::Reader, options),
             options,
         );
@@ -177,8 +177,8 @@ fn require_runtime() -> Result<()> {
 fn settings(role: Role, options: &SqliteOptions) -> Settings {
     Settings {
         role,
-        busy_timeout: options.busy_timeout_value(),
-        synchronous: options.synchronous_value(),
+        busy_timeout: options.get_busy_timeout(),
+        synchronous: options.get_synchronous(),
     }
 }
 
@@ -232,7 +232,7 @@ impl Pool {
                 target: target.to_path_buf(),
                 settings,
                 size,
-                acquire_timeout: options.acquire_timeout_value(),
+                acquire_timeout: options.get_acquire_timeout(),
                 permits: Arc::new(Semaphore::new(size)),
                 idle: Mutex::new(Idle {
                     connections: Vec::with_capacity(size),

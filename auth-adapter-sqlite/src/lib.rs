@@ -116,7 +116,7 @@
 //! A taken unique key (email, `(provider, providerAccountId)`, session token,
 //! `(identifier, token)`, credential id) is `Conflict` and nothing is written; a session,
 //! account or authenticator for an unknown user is `NotFound { entity: User }`; input is
-//! checked with [`auth_adapter_core::validate`] before any statement runs.
+//! checked with [`auth_adapter_core::backend::validate`] before any statement runs.
 
 #![deny(missing_docs)]
 
@@ -129,8 +129,9 @@ mod schema;
 mod sql;
 
 pub use adapter::SqliteAdapter;
+pub use auth_adapter_core::MigrationReport;
 pub use options::{SqliteOptions, Synchronous};
-pub use schema::{MigrationReport, SCHEMA_VERSION};
+pub use schema::SCHEMA_VERSION;
 
 /// The `rusqlite` version this crate uses (for [`SqliteAdapter`]'s test hooks).
 #[doc(hidden)]

@@ -42,7 +42,7 @@ impl Synchronous {
 ///     .busy_timeout(Duration::from_secs(10))
 ///     .synchronous(Synchronous::Normal)
 ///     .migrate_on_open(true);
-/// assert_eq!(options.reader_count(), 8);
+/// assert_eq!(options.get_readers(), 8);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SqliteOptions {
@@ -73,11 +73,11 @@ impl SqliteOptions {
         SqliteOptions::default()
     }
 
-    /// How many connections serve reads in parallel (at least 1; default 4). Writes always
-    /// go through one more, dedicated, writer connection. Ignored for an in-memory database,
-    /// which has a single connection.
+    /// How many connections serve reads in parallel (default 4; 0 is refused when the
+    /// adapter opens). Writes always go through one more, dedicated, writer connection.
+    /// Ignored for an in-memory database, which has a single connection.
     pub fn readers(mut self, readers: usize) -> Self {
-        self.readers = readers.max(1);
+        self.readers = readers;
         self
     }
 
@@ -111,27 +111,36 @@ impl SqliteOptions {
     }
 
     /// The number of reader connections.
-    pub fn reader_count(&self) -> usize {
+    pub fn get_readers(&self) -> usize {
         self.readers
     }
 
     /// The busy timeout.
-    pub fn busy_timeout_value(&self) -> Duration {
+    pub fn get_busy_timeout(&self) -> Duration {
         self.busy_timeout
     }
 
     /// The pool wait timeout.
-    pub fn acquire_timeout_value(&self) -> Duration {
+    pub fn get_acquire_timeout(&self) -> Duration {
         self.acquire_timeout
     }
 
     /// The durability setting.
-    pub fn synchronous_value(&self) -> Synchronous {
+    pub fn get_synchronous(&self) -> Synchronous {
         self.synchronous
     }
 
     /// Whether opening migrates.
-    pub fn migrates_on_open(&self) -> bool {
+    pub fn get_migrate_on_open(&self) -> bool {
         self.migrate_on_open
+    }
+
+    /// Checks every option; the adapter's constructors call it. A zero busy timeout is
+    /// allowed (fail at once on another process's lock); zero readers or a zero pool wait
+    /// are refused.
+    pub(crate) fn validate(&self) -> auth_adapter_core::Result<()> {
+        use auth_adapter_core::backend::validate;
+        validate::option_at_least_one("readers", self.readers)?;
+        validate::option_time_limit("acquire_timeout", self.acquire_timeout)
     }
 }

@@ -40,7 +40,7 @@ impl FromSql for Millis {
 
 fn parse_text_date(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
-    if let Some(date) = auth_adapter_core::dates::from_iso(text) {
+    if let Some(date) = auth_adapter_core::backend::dates::from_iso(text) {
         return Some(date);
     }
     if let Ok(ms) = text.parse::<i64>() {

@@ -1,7 +1,7 @@
 //! The @auth/drizzle-adapter SQLite layout, created or adopted by
 //! [`SqliteAdapter::migrate`](crate::SqliteAdapter::migrate).
 
-use auth_adapter_core::{AdapterError, Result};
+use auth_adapter_core::{AdapterError, MigrationReport, Result};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use crate::errors::driver_error;
@@ -150,26 +150,6 @@ const INDEXES: &[Index] = &[
     },
 ];
 
-/// What [`SqliteAdapter::migrate`](crate::SqliteAdapter::migrate) did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct MigrationReport {
-    /// Tables created (empty when the file already had them all).
-    pub created_tables: Vec<&'static str>,
-    /// Indexes created.
-    pub created_indexes: Vec<&'static str>,
-    /// `PRAGMA user_version` before the migration (0 for a new file or one made by another
-    /// tool).
-    pub previous_version: i64,
-}
-
-impl MigrationReport {
-    /// Whether the migration changed nothing.
-    pub fn is_noop(&self) -> bool {
-        self.created_tables.is_empty() && self.created_indexes.is_empty()
-    }
-}
-
 /// Creates what is missing of the layout, in one write transaction. Existing tables (from
 /// drizzle-kit, or an earlier run) are kept with their rows; each must have the columns
 /// this crate uses.
@@ -186,10 +166,8 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<MigrationReport> {
              this version of auth-adapter-sqlite knows; upgrade the crate"
         )));
     }
-    let mut report = MigrationReport {
-        previous_version,
-        ..MigrationReport::default()
-    };
+    let mut report = MigrationReport::default();
+    report.previous_version = Some(previous_version);
     for table in TABLES {
         if exists(&tx, "table", table.name)? {
             check_columns(&tx, table)?;

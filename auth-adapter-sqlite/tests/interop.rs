@@ -457,7 +457,7 @@ async fn js_writes_rust_reads(origin: Origin) {
     let second: AdapterUser = from_js(&created[1]);
     assert_eq!(
         grace.email_verified,
-        auth_adapter_core::dates::from_iso("2026-11-22T11:33:29.559Z")
+        auth_adapter_core::backend::dates::from_iso("2026-11-22T11:33:29.559Z")
     );
     assert_eq!(
         adapter.get_user(&grace.id).await.unwrap(),

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use auth_adapter_core::chrono::{DateTime, TimeDelta, Utc};
 use auth_adapter_core::{
-    AccountType, Adapter, AdapterAccount, AdapterAuthenticator, AdapterSession, NewUser,
-    VerificationToken,
+    AccountType, Adapter, AdapterAccount, AdapterAuthenticator, AdapterError, AdapterSession,
+    NewUser, VerificationToken,
 };
 use auth_adapter_sqlite::rusqlite::{self, Connection};
 use auth_adapter_sqlite::{SCHEMA_VERSION, SqliteAdapter, SqliteOptions, Synchronous};
@@ -71,7 +71,7 @@ async fn migrate_creates_the_layout_and_a_second_run_changes_nothing() {
             "session_userId_idx"
         ]
     );
-    assert_eq!(first.previous_version, 0);
+    assert_eq!(first.previous_version, Some(0));
 
     let user = adapter
         .create_user(NewUser::with_email("ada@example.com"))
@@ -79,7 +79,7 @@ async fn migrate_creates_the_layout_and_a_second_run_changes_nothing() {
         .unwrap();
     let second = adapter.migrate().await.unwrap();
     assert!(second.is_noop(), "{second:?}");
-    assert_eq!(second.previous_version, SCHEMA_VERSION);
+    assert_eq!(second.previous_version, Some(SCHEMA_VERSION));
     assert_eq!(adapter.get_user(&user.id).await.unwrap(), Some(user));
 
     let (tables, version) = adapter
@@ -93,6 +93,32 @@ async fn migrate_creates_the_layout_and_a_second_run_changes_nothing() {
     expected.sort();
     assert_eq!(tables, expected);
     assert_eq!(version, SCHEMA_VERSION);
+}
+
+#[tokio::test]
+async fn bad_option_values_are_invalid_input_never_clamped() {
+    let dir = TempDir::new();
+    let path = dir.path().join("bad.db");
+    for (field, options) in [
+        ("readers", SqliteOptions::default().readers(0)),
+        (
+            "acquire_timeout",
+            SqliteOptions::default().acquire_timeout(Duration::ZERO),
+        ),
+    ] {
+        for err in [
+            SqliteAdapter::open(&path, options.clone())
+                .await
+                .unwrap_err(),
+            SqliteAdapter::open_in_memory(options).await.unwrap_err(),
+        ] {
+            assert!(
+                matches!(err, AdapterError::InvalidInput { field: f, .. } if f == field),
+                "{field}: {err}"
+            );
+        }
+    }
+    assert!(!path.exists(), "nothing created");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

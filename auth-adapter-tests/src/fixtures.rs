@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use auth_adapter_core::dates::truncate_to_millis;
+use auth_adapter_core::backend::dates::truncate_to_millis;
 use auth_adapter_core::{
     AccountType, Adapter, AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser,
     NewUser, VerificationToken,

@@ -13,8 +13,8 @@
 //! | `sqlite` | [`sqlite`] | [`SqliteAdapter`], [`SqliteOptions`] | SQLite, the `@auth/drizzle-adapter` tables |
 //! | `redis` | [`redis`] | [`RedisAdapter`], [`RedisOptions`] | Redis, the `@auth/unstorage-adapter` keys |
 //!
-//! No feature is on by default. Everything else of a backend (its migration report, its
-//! other option types) is in its module, e.g. `auth_adapter::postgres::MigrationReport`.
+//! No feature is on by default. Everything else of a backend (its other option types) is in
+//! its module; [`MigrationReport`] is one type for every backend.
 //!
 //! ```toml
 //! [dependencies]

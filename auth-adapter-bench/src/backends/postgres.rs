@@ -1,5 +1,5 @@
 //! PostgreSQL: a schema per run; the raw baseline is one prepared JOIN with sqlx on the very
-//! pool the adapter opened (`PostgresAdapter::connect_with`), so both have the same
+//! pool the adapter opened (`PostgresAdapter::connect`), so both have the same
 //! connections and pool settings.
 
 use std::sync::Arc;
@@ -28,12 +28,12 @@ impl PgStore {
     pub(crate) async fn open(url: &str, pool_size: u32, run_id: &str) -> Result<Self, BoxError> {
         // A plain lower-case identifier: the same quoted (Rust) and unquoted (search_path).
         let schema = format!("aa_bench_{run_id}");
-        // The pool exactly as the adapter makes it for its users (`connect_with`: no ping
+        // The pool exactly as the adapter makes it for its users (`connect`: no ping
         // before each acquire); the raw baseline borrows that very pool.
         let options = PostgresOptions::new()
             .schema(schema.as_str())
             .max_connections(pool_size);
-        let adapter = PostgresAdapter::connect_with(url, &options)
+        let adapter = PostgresAdapter::connect(url, options)
             .await
             .map_err(|e| format!("cannot connect to DATABASE_URL: {e}"))?;
         let pool = adapter.pool().clone();

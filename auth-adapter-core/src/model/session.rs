@@ -14,7 +14,7 @@ pub struct AdapterSession {
     /// The signed-in user.
     pub user_id: String,
     /// When the session ends.
-    #[serde(with = "crate::dates")]
+    #[serde(with = "crate::backend::dates")]
     pub expires: DateTime<Utc>,
 }
 

@@ -16,7 +16,7 @@ pub struct AdapterUser {
     /// Auth.js schemas allow `NULL`; at most one user holds any given address.
     pub email: Option<String>,
     /// When the address was last verified by an email sign-in.
-    #[serde(with = "crate::dates::option")]
+    #[serde(with = "crate::backend::dates::option")]
     pub email_verified: Option<DateTime<Utc>>,
     /// Avatar URL.
     pub image: Option<String>,
@@ -31,7 +31,7 @@ pub struct NewUser {
     /// Email address (unique when present).
     pub email: Option<String>,
     /// When the address was verified.
-    #[serde(with = "crate::dates::option")]
+    #[serde(with = "crate::backend::dates::option")]
     pub email_verified: Option<DateTime<Utc>>,
     /// Avatar URL.
     pub image: Option<String>,

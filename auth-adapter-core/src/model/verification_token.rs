@@ -14,7 +14,7 @@ pub struct VerificationToken {
     /// The hashed token (secret).
     pub token: String,
     /// When the token stops being valid.
-    #[serde(with = "crate::dates")]
+    #[serde(with = "crate::backend::dates")]
     pub expires: DateTime<Utc>,
 }
 

@@ -114,9 +114,8 @@ pub(crate) async fn create_upstream_tables(pool: &PgPool, schema: &str) {
 pub(crate) async fn unmigrated_adapter() -> (PostgresAdapter, PgPool, String) {
     let pool = pool().await;
     let schema = fresh_schema(&pool).await;
-    let adapter =
-        PostgresAdapter::with_options(pool.clone(), &PostgresOptions::new().schema(&schema))
-            .expect("valid schema");
+    let adapter = PostgresAdapter::from_pool(pool.clone(), PostgresOptions::new().schema(&schema))
+        .expect("valid schema");
     (adapter, pool, schema)
 }
 

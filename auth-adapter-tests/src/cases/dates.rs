@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use auth_adapter_core::{
-    Adapter, AdapterSession, NewUser, SessionUpdate, UserUpdate, VerificationToken, dates,
+    Adapter, AdapterSession, NewUser, SessionUpdate, UserUpdate, VerificationToken, backend::dates,
 };
 use chrono::{DateTime, TimeDelta, Utc};
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use auth_adapter_core::validate::MAX_VARCHAR;
+use auth_adapter_core::backend::validate::MAX_VARCHAR;
 use auth_adapter_core::{
     AccountType, AccountUpdate, Adapter, AdapterAccount, AdapterAuthenticator, AdapterSession,
     NewUser, SessionUpdate, UserUpdate, VerificationToken,

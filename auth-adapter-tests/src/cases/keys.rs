@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use auth_adapter_core::validate::{MAX_KEY_BYTES, MAX_VARCHAR};
+use auth_adapter_core::backend::validate::{MAX_KEY_BYTES, MAX_VARCHAR};
 use auth_adapter_core::{
     AccountUpdate, Adapter, AdapterAccount, AdapterSession, VerificationToken,
 };

@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use auth_adapter_core::dates::truncate_to_millis;
+use auth_adapter_core::backend::dates::truncate_to_millis;
 use auth_adapter_core::{
     AccountType, AccountUpdate, AdapterAccount, AdapterAuthenticator, AdapterSession, NewUser,
     SessionUpdate, UserUpdate, VerificationToken,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use auth_adapter_core::validate;
+use auth_adapter_core::backend::validate;
 use auth_adapter_core::{
     AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser, ExpiredCount,
     VerificationToken,

@@ -20,7 +20,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::dates;
+use crate::backend::dates;
 use crate::error::{AdapterError, Result};
 use crate::model::{
     AccountUpdate, AdapterAccount, AdapterAuthenticator, AdapterSession, NewUser, SessionUpdate,
@@ -82,6 +82,23 @@ fn long_key(field: &'static str, value: &str) -> Result<()> {
                 value.len()
             ),
         ));
+    }
+    Ok(())
+}
+
+/// Checks an option that counts something (connections, readers): at least 1. Every
+/// backend refuses a bad option value with this error instead of clamping it.
+pub fn option_at_least_one(option: &'static str, value: usize) -> Result<()> {
+    if value == 0 {
+        return Err(AdapterError::invalid(option, "must be at least 1"));
+    }
+    Ok(())
+}
+
+/// Checks a time limit option: longer than zero (a zero limit would fail every call).
+pub fn option_time_limit(option: &'static str, value: std::time::Duration) -> Result<()> {
+    if value.is_zero() {
+        return Err(AdapterError::invalid(option, "must be longer than zero"));
     }
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! `#[serde(with = "auth_adapter_core::dates::option")]`.
 //!
 //! The dates a backend accepts are those in [`MIN`]`..=`[`MAX`]: what both a JavaScript
-//! `Date` and a PostgreSQL `timestamptz` can hold. [`crate::validate`] rejects the others
+//! `Date` and a PostgreSQL `timestamptz` can hold. [`crate::backend::validate`] rejects the others
 //! before any write, so every backend reads back whatever it wrote.
 
 use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};

@@ -1,0 +1,19 @@
+//! For backend authors: what every [`Adapter`](crate::Adapter) implementation shares, kept
+//! apart from what application code calls.
+//!
+//! - [`validate`]: the input checks every backend runs before a write, so that bad input is
+//!   the same [`InvalidInput`](crate::AdapterError::InvalidInput) on every store;
+//! - [`dates`]: dates as Auth.js writes them (ISO-8601 with milliseconds, JavaScript's
+//!   expanded years) and the range every backend stores;
+//! - [`BoxError`]: the driver error kept as the source of a
+//!   [`Backend`](crate::AdapterError::Backend) error;
+//! - [`MigrationReport`]: what a backend's `migrate()` did.
+//!
+//! A new backend proves itself with `auth_adapter_tests::conformance_suite!` (see
+//! CONTRIBUTING.md).
+
+pub mod dates;
+pub mod validate;
+
+pub use crate::error::BoxError;
+pub use crate::migration::MigrationReport;
