@@ -1,6 +1,6 @@
 //! Magic-link (verification) tokens exactly as Auth.js makes and stores them.
 
-use rand::RngCore;
+use rand::Rng;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use unicode_normalization::UnicodeNormalization;
