@@ -172,23 +172,33 @@ async fn run_workload(
     }
     let data: Arc<Dataset> = Arc::new(workloads::seed(&adapter, id, users, sessions).await?);
     if workload == Workload::BusyUser {
-        let (rows, summary) = busy_user::run(options, kind.name(), &adapter, &data, id).await?;
+        let separate = store.separate_adapter().await?;
+        let (rows, summary) =
+            busy_user::run(options, kind.name(), &adapter, separate, &data, id).await?;
         for row in &rows {
             log_row(row, options.json);
         }
+        let p99s: Vec<String> = summary
+            .lookup_p99
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}: {} µs with no writers, {} µs with writers on the user with 0, {} µs \
+                     with writers on the busy user",
+                    p.adapter, p.no_writers_us, p.writers_at_0_us, p.writers_at_n_us
+                )
+            })
+            .collect();
         log(&format!(
-            "{} busy_user: creates/s at {} sessions ÷ at 0 = {}; other users' lookup p99: {} µs \
-             with no writers, {} µs with writers on the user with 0, {} µs with writers on the \
-             busy user ({} measured rounds)",
+            "{} busy_user: creates/s at {} sessions ÷ at 0 = {} ({} measured rounds); other \
+             users' lookup p99, {}",
             kind.name(),
             summary.busy_sessions,
             summary
                 .create_ratio
                 .map_or_else(|| "n/a".to_owned(), |r| format!("{r:.2}")),
-            summary.lookup_p99_us_no_writers,
-            summary.lookup_p99_us_writers_at_0,
-            summary.lookup_p99_us_writers_at_n,
             summary.rounds,
+            p99s.join("; "),
         ));
         if options.json {
             println!(

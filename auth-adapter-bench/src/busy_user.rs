@@ -13,6 +13,11 @@
 //! - Meanwhile one task calls `get_session_and_user` on random sessions of the *other*
 //!   users; its p99 is compared with its p99 when no writer runs, and with its p99 while the
 //!   writers work on the user with no sessions (same load, without the busy user's set).
+//!   It runs through the writers' own adapter (on Redis one multiplexed connection, on
+//!   PostgreSQL one pool, so its requests queue behind theirs on the client side), and,
+//!   where the store gives one ([`Store::separate_adapter`](crate::backends::Store)), a
+//!   second task runs through an adapter with its own connection, as another application
+//!   process would: that one sees what the server does to other users' requests.
 //!
 //! The phases run interleaved in rounds (like [`runner::measure_interleaved`]), so a change
 //! in background load hits them alike; the order of the two writer phases alternates. A
@@ -30,7 +35,7 @@ use chrono::{TimeDelta, Utc};
 
 use crate::BoxError;
 use crate::cli::{Options, Workload};
-use crate::report::{self, BusySummary, Kind, Row};
+use crate::report::{self, BusySummary, Kind, LookupP99, Row};
 use crate::runner::{self, Limits, Op, TaskResult, Totals};
 use crate::workloads::{self, Dataset};
 
@@ -120,18 +125,44 @@ async fn new_user(
     Ok(user.id)
 }
 
-/// What one writer phase measured: the writers' and the probe's task results and seconds.
+/// What one writer phase measured: the writers' and each probe's task results and seconds.
 struct Phase {
     writers: (Vec<TaskResult>, f64),
-    probe: (Vec<TaskResult>, f64),
+    probes: Vec<(Vec<TaskResult>, f64)>,
 }
 
-/// The writers on one user and, at the same time, the probe, until the writers stop (after
-/// `slice` or `cap` creates).
-async fn writers_with_probe(
+/// The probes, each its own task, until `stop` is set or `until`.
+fn spawn_probes(
+    probes: &[Probe],
+    until: Instant,
+    stop: &Arc<AtomicBool>,
+    record: bool,
+    seed: u64,
+) -> Vec<tokio::task::JoinHandle<(Vec<TaskResult>, f64)>> {
+    probes
+        .iter()
+        .enumerate()
+        .map(|(i, probe)| {
+            let limits = Limits {
+                until,
+                budget: None,
+                stop: Some(Arc::clone(stop)),
+            };
+            let op = Arc::clone(&probe.op);
+            let seed = seed ^ (0x9e37 + i as u64);
+            tokio::spawn(
+                async move { runner::run_limited(&op, PROBES, limits, record, seed).await },
+            )
+        })
+        .collect()
+}
+
+/// The writers on one user and, at the same time, the probes, until the writers stop
+/// (after `slice` or `cap` creates).
+async fn writers_with_probes(
     writer: &Arc<dyn Op>,
     writers: usize,
-    probe: &Arc<dyn Op>,
+    probes: &[Probe],
     slice: Duration,
     cap: u64,
     record: bool,
@@ -139,15 +170,7 @@ async fn writers_with_probe(
 ) -> Result<Phase, BoxError> {
     let until = Instant::now() + slice;
     let stop = Arc::new(AtomicBool::new(false));
-    let probe_limits = Limits {
-        until,
-        budget: None,
-        stop: Some(Arc::clone(&stop)),
-    };
-    let probe_op = Arc::clone(probe);
-    let probe_task = tokio::spawn(async move {
-        runner::run_limited(&probe_op, PROBES, probe_limits, record, seed ^ 0x9e37).await
-    });
+    let probe_tasks = spawn_probes(probes, until, &stop, record, seed);
     let writer_limits = Limits {
         until,
         budget: Some(Arc::new(AtomicU64::new(cap))),
@@ -155,19 +178,39 @@ async fn writers_with_probe(
     };
     let w = runner::run_limited(writer, writers, writer_limits, record, seed).await;
     stop.store(true, Ordering::Relaxed);
-    let p = probe_task.await?;
+    let mut p = Vec::with_capacity(probe_tasks.len());
+    for t in probe_tasks {
+        p.push(t.await?);
+    }
     Ok(Phase {
         writers: w,
-        probe: p,
+        probes: p,
     })
 }
 
-/// The five rows and the summary of `busy_user` on one backend. `data` holds the other
-/// users and their sessions (already created).
+/// Lookups of the other users' sessions through one adapter.
+struct Probe {
+    /// `shared adapter` (the writers' own) or `separate adapter` (its own connection).
+    name: &'static str,
+    op: Arc<dyn Op>,
+}
+
+/// One probe's totals in the three phases: no writers, writers on the user with 0
+/// sessions, writers on the busy user.
+struct ProbeTotals {
+    none: Totals,
+    at_0: Totals,
+    at_n: Totals,
+}
+
+/// The rows and the summary of `busy_user` on one backend. `data` holds the other users
+/// and their sessions (already created); `separate` is a second adapter on the same store
+/// with its own connection, if the backend gives one.
 pub(crate) async fn run(
     options: &Options,
     backend: &str,
     adapter: &Arc<dyn Adapter>,
+    separate: Option<Arc<dyn Adapter>>,
     data: &Arc<Dataset>,
     run_id: &str,
 ) -> Result<(Vec<Row>, BusySummary), BoxError> {
@@ -201,20 +244,34 @@ pub(crate) async fn run(
     });
     let fresh_op: Arc<dyn Op> = fresh.clone();
     let busy_op: Arc<dyn Op> = busy.clone();
-    let probe = workloads::adapter_op(
-        Workload::GetSessionAndUser,
-        Arc::clone(adapter),
-        Arc::clone(data),
-        run_id,
-    );
+    let lookup = |a: &Arc<dyn Adapter>| {
+        workloads::adapter_op(
+            Workload::GetSessionAndUser,
+            Arc::clone(a),
+            Arc::clone(data),
+            run_id,
+        )
+    };
+    let mut probes = vec![Probe {
+        name: "shared adapter",
+        op: lookup(adapter),
+    }];
+    if let Some(separate) = &separate {
+        probes.push(Probe {
+            name: "separate adapter",
+            op: lookup(separate),
+        });
+    }
 
-    let [
-        mut create_0,
-        mut create_n,
-        mut idle,
-        mut probe_0,
-        mut probe_n,
-    ] = [(); 5].map(|()| Totals::new());
+    let (mut create_0, mut create_n) = (Totals::new(), Totals::new());
+    let mut lookups: Vec<ProbeTotals> = probes
+        .iter()
+        .map(|_| ProbeTotals {
+            none: Totals::new(),
+            at_0: Totals::new(),
+            at_n: Totals::new(),
+        })
+        .collect();
     // Round 0 is the warm-up: run, counted for errors only.
     let mut round: u32 = 0;
     loop {
@@ -230,28 +287,32 @@ pub(crate) async fn run(
         };
         for (i, (op, writer, is_busy)) in order.into_iter().enumerate() {
             let phase =
-                writers_with_probe(op, writers, &probe, slice, cap, record, seed + i as u64)
+                writers_with_probes(op, writers, &probes, slice, cap, record, seed + i as u64)
                     .await?;
             writer.undo().await?;
             lengths += phase.writers.1;
-            let (creates, lookups) = if is_busy {
-                (&mut create_n, &mut probe_n)
+            let creates = if is_busy {
+                &mut create_n
             } else {
-                (&mut create_0, &mut probe_0)
+                &mut create_0
             };
             creates.add(phase.writers.0, timed(phase.writers.1));
-            lookups.add(phase.probe.0, timed(phase.probe.1));
+            for (t, (results, seconds)) in lookups.iter_mut().zip(phase.probes) {
+                let t = if is_busy { &mut t.at_n } else { &mut t.at_0 };
+                t.add(results, timed(seconds));
+            }
         }
-        // The probe alone, for as long as the writer phases took on average.
-        let alone = Duration::from_secs_f64(lengths / 2.0);
-        let probe_limits = Limits {
-            until: Instant::now() + alone,
-            budget: None,
-            stop: None,
-        };
-        let (results, seconds) =
-            runner::run_limited(&probe, PROBES, probe_limits, record, seed + 2).await;
-        idle.add(results, timed(seconds));
+        // The probes alone, for as long as the writer phases took on average.
+        let alone = Instant::now() + Duration::from_secs_f64(lengths / 2.0);
+        let never = Arc::new(AtomicBool::new(false));
+        for (t, task) in
+            lookups
+                .iter_mut()
+                .zip(spawn_probes(&probes, alone, &never, record, seed + 2))
+        {
+            let (results, seconds) = task.await?;
+            t.none.add(results, timed(seconds));
+        }
 
         let enough = create_0.seconds().min(create_n.seconds()) >= options.duration.as_secs_f64();
         if record && (enough || round >= MAX_ROUNDS) {
@@ -260,8 +321,7 @@ pub(crate) async fn run(
         round += 1;
     }
 
-    let [create_0, create_n, idle, probe_0, probe_n] =
-        [create_0, create_n, idle, probe_0, probe_n].map(Totals::finish);
+    let (create_0, create_n) = (create_0.finish(), create_n.finish());
     let row = |concurrency: usize, what: String, m: &runner::Measurement| {
         Row::new(
             backend,
@@ -272,7 +332,7 @@ pub(crate) async fn run(
             m,
         )
     };
-    let rows = vec![
+    let mut rows = vec![
         row(
             writers,
             "create_session, user with 0 sessions".into(),
@@ -283,18 +343,31 @@ pub(crate) async fn run(
             format!("create_session, user with {n} sessions"),
             &create_n,
         ),
-        row(PROBES, "other users' lookups, no writers".into(), &idle),
-        row(
-            PROBES,
-            "other users' lookups, writers on user with 0".into(),
-            &probe_0,
-        ),
-        row(
-            PROBES,
-            format!("other users' lookups, writers on user with {n}"),
-            &probe_n,
-        ),
     ];
+    let mut p99s = Vec::new();
+    for (probe, t) in probes.iter().zip(lookups) {
+        let (none, at_0, at_n) = (t.none.finish(), t.at_0.finish(), t.at_n.finish());
+        let name = probe.name;
+        rows.push(row(PROBES, format!("lookup, {name}: no writers"), &none));
+        rows.push(row(
+            PROBES,
+            format!("lookup, {name}: writers on user with 0"),
+            &at_0,
+        ));
+        rows.push(row(
+            PROBES,
+            format!("lookup, {name}: writers on user with {n}"),
+            &at_n,
+        ));
+        p99s.push(LookupP99 {
+            adapter: name,
+            no_writers_us: none.p99_us,
+            writers_at_0_us: at_0.p99_us,
+            writers_at_n_us: at_n.p99_us,
+            ratio_vs_no_writers: report::ratio(at_n.p99_us as f64, none.p99_us as f64),
+            ratio_vs_writers_at_0: report::ratio(at_n.p99_us as f64, at_0.p99_us as f64),
+        });
+    }
     let (rate_0, rate_n) = (create_0.ops_per_sec(), create_n.ops_per_sec());
     let summary = BusySummary {
         backend: backend.to_owned(),
@@ -307,11 +380,7 @@ pub(crate) async fn run(
         create_per_sec_at_0: rate_0.round(),
         create_per_sec_at_n: rate_n.round(),
         create_ratio: report::ratio(rate_n, rate_0),
-        lookup_p99_us_no_writers: idle.p99_us,
-        lookup_p99_us_writers_at_0: probe_0.p99_us,
-        lookup_p99_us_writers_at_n: probe_n.p99_us,
-        p99_ratio_vs_no_writers: report::ratio(probe_n.p99_us as f64, idle.p99_us as f64),
-        p99_ratio_vs_writers_at_0: report::ratio(probe_n.p99_us as f64, probe_0.p99_us as f64),
+        lookup_p99: p99s,
     };
     Ok((rows, summary))
 }
@@ -334,8 +403,13 @@ mod tests {
                 Ok(crate::cli::Command::Run(o)) => o,
                 other => panic!("{other:?}"),
             };
-        let (rows, summary) = run(&options, "memory", &adapter, &data, "t").await.unwrap();
-        assert_eq!(rows.len(), 5);
+        let second: Arc<dyn Adapter> = Arc::clone(&adapter);
+        let (rows, summary) = run(&options, "memory", &adapter, Some(second), &data, "t")
+            .await
+            .unwrap();
+        // 2 create rows, 3 lookup rows for each of the two probes.
+        assert_eq!(rows.len(), 8);
+        assert_eq!(summary.lookup_p99.len(), 2);
         for r in &rows {
             assert!(!r.failed(), "{r:?}");
             assert_eq!(r.workload, "busy_user");
@@ -368,9 +442,14 @@ mod tests {
         let op: Arc<dyn Op> = writer.clone();
         let data = Arc::new(workloads::seed(&adapter, "t", 1, 1).await.unwrap());
         let probe = workloads::adapter_op(Workload::BusyUser, Arc::clone(&adapter), data, "t");
-        let phase = writers_with_probe(&op, 4, &probe, Duration::from_secs(5), 37, true, 1)
+        let probes = [Probe {
+            name: "shared adapter",
+            op: probe,
+        }];
+        let phase = writers_with_probes(&op, 4, &probes, Duration::from_secs(5), 37, true, 1)
             .await
             .unwrap();
+        assert_eq!(phase.probes.len(), 1);
         let mut t = Totals::new();
         t.add(phase.writers.0, Some(phase.writers.1));
         assert_eq!(t.finish().ops, 37);

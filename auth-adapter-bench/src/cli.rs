@@ -153,8 +153,10 @@ WORKLOADS:
                          --concurrency) call create_session for a user that has 0 sessions,
                          and for one that has N = --busy-sessions (created beforehand); the
                          summary gives creates/s at N ÷ at 0. Meanwhile one task looks up
-                         random sessions of the other users (get_session_and_user); its p99
-                         is given with no writers, with the writers on the user with 0 and
+                         random sessions of the other users (get_session_and_user) through
+                         the writers' adapter and, on Redis, one through a second adapter
+                         with its own connection (as another app process); their p99 is
+                         given with no writers, with the writers on the user with 0 and
                          with the writers on the busy user. The three phases run in
                          interleaved rounds until each writer phase has --duration measured;
                          a writer phase stops after a slice (--duration/5, at most 1 s) or

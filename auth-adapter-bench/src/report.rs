@@ -142,7 +142,7 @@ pub(crate) struct BusySummary {
     pub(crate) writers: usize,
     /// Sessions the busy user had before each round (`--busy-sessions`).
     pub(crate) busy_sessions: usize,
-    /// Most creates in one round, deleted before the next.
+    /// Most creates in one writer phase, deleted before the next.
     pub(crate) creates_per_round: u64,
     /// Measured rounds (after one warm-up round).
     pub(crate) rounds: u32,
@@ -150,17 +150,26 @@ pub(crate) struct BusySummary {
     pub(crate) create_per_sec_at_n: f64,
     /// Creates/s for the busy user ÷ creates/s for the user with no sessions.
     pub(crate) create_ratio: Option<f64>,
-    /// p99 of the other users' lookups with no writers running.
-    pub(crate) lookup_p99_us_no_writers: u64,
-    /// … while the writers create sessions for the user with no sessions.
-    pub(crate) lookup_p99_us_writers_at_0: u64,
-    /// … while the writers create sessions for the busy user.
-    pub(crate) lookup_p99_us_writers_at_n: u64,
-    /// `lookup_p99_us_writers_at_n ÷ lookup_p99_us_no_writers`.
-    pub(crate) p99_ratio_vs_no_writers: Option<f64>,
-    /// `lookup_p99_us_writers_at_n ÷ lookup_p99_us_writers_at_0`: what the busy user's
-    /// sessions add to the writers' load.
-    pub(crate) p99_ratio_vs_writers_at_0: Option<f64>,
+    /// The other users' lookups, through the writers' adapter and, where the backend gives
+    /// one, through a separate adapter with its own connection.
+    pub(crate) lookup_p99: Vec<LookupP99>,
+}
+
+/// The p99 of the other users' lookups through one adapter, in the three phases.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct LookupP99 {
+    /// `shared adapter` or `separate adapter`.
+    pub(crate) adapter: &'static str,
+    pub(crate) no_writers_us: u64,
+    /// While the writers create sessions for the user with no sessions.
+    pub(crate) writers_at_0_us: u64,
+    /// While the writers create sessions for the busy user.
+    pub(crate) writers_at_n_us: u64,
+    /// `writers_at_n_us ÷ no_writers_us`.
+    pub(crate) ratio_vs_no_writers: Option<f64>,
+    /// `writers_at_n_us ÷ writers_at_0_us`: what the busy user's sessions add to the
+    /// writers' load.
+    pub(crate) ratio_vs_writers_at_0: Option<f64>,
 }
 
 /// `a ÷ b` to two decimals, or `None` when `b` is 0.
@@ -168,42 +177,46 @@ pub(crate) fn ratio(a: f64, b: f64) -> Option<f64> {
     (b > 0.0).then(|| ((a / b) * 100.0).round() / 100.0)
 }
 
-/// The `busy_user` summaries as a Markdown table.
+/// The `busy_user` summaries as a Markdown table: per backend, one line for the create
+/// rates and one per lookup probe.
 pub(crate) fn busy_table(summaries: &[BusySummary]) -> String {
     let header = [
         "backend",
-        "busy sessions",
-        "writers",
-        "creates/s, user with 0",
-        "creates/s, busy user",
-        "busy ÷ 0",
-        "lookup p99 µs, no writers",
+        "busy_user figure",
+        "no writers",
         "writers on user with 0",
         "writers on busy user",
         "busy ÷ no writers",
         "busy ÷ user with 0",
     ];
     let times = |r: Option<f64>| r.map(|r| format!("{r:.2}×")).unwrap_or_default();
-    let body = summaries
-        .iter()
-        .map(|s| {
-            vec![
+    let mut body = Vec::new();
+    for s in summaries {
+        body.push(vec![
+            s.backend.clone(),
+            format!(
+                "creates/s, {} writers, busy user has {}",
+                s.writers, s.busy_sessions
+            ),
+            String::new(),
+            format!("{:.0}", s.create_per_sec_at_0),
+            format!("{:.0}", s.create_per_sec_at_n),
+            String::new(),
+            times(s.create_ratio),
+        ]);
+        for p in &s.lookup_p99 {
+            body.push(vec![
                 s.backend.clone(),
-                s.busy_sessions.to_string(),
-                s.writers.to_string(),
-                format!("{:.0}", s.create_per_sec_at_0),
-                format!("{:.0}", s.create_per_sec_at_n),
-                times(s.create_ratio),
-                s.lookup_p99_us_no_writers.to_string(),
-                s.lookup_p99_us_writers_at_0.to_string(),
-                s.lookup_p99_us_writers_at_n.to_string(),
-                times(s.p99_ratio_vs_no_writers),
-                times(s.p99_ratio_vs_writers_at_0),
-            ]
-        })
-        .collect();
-    let mut right = [true; 11];
-    right[0] = false;
+                format!("other users' lookup p99 µs, {}", p.adapter),
+                p.no_writers_us.to_string(),
+                p.writers_at_0_us.to_string(),
+                p.writers_at_n_us.to_string(),
+                times(p.ratio_vs_no_writers),
+                times(p.ratio_vs_writers_at_0),
+            ]);
+        }
+    }
+    let right = [false, false, true, true, true, true, true];
     markdown(&header, &right, body)
 }
 
@@ -310,14 +323,17 @@ mod tests {
             create_per_sec_at_0: 10_000.0,
             create_per_sec_at_n: 9_000.0,
             create_ratio: ratio(9_000.0, 10_000.0),
-            lookup_p99_us_no_writers: 200,
-            lookup_p99_us_writers_at_0: 900,
-            lookup_p99_us_writers_at_n: 950,
-            p99_ratio_vs_no_writers: ratio(950.0, 200.0),
-            p99_ratio_vs_writers_at_0: ratio(950.0, 900.0),
+            lookup_p99: vec![LookupP99 {
+                adapter: "separate adapter",
+                no_writers_us: 200,
+                writers_at_0_us: 900,
+                writers_at_n_us: 950,
+                ratio_vs_no_writers: ratio(950.0, 200.0),
+                ratio_vs_writers_at_0: ratio(950.0, 900.0),
+            }],
         };
         let t = busy_table(std::slice::from_ref(&s));
-        assert_eq!(t.lines().count(), 3);
+        assert_eq!(t.lines().count(), 4, "{t}");
         assert!(
             t.contains("0.90×") && t.contains("4.75×") && t.contains("1.06×"),
             "{t}"
@@ -325,6 +341,7 @@ mod tests {
         let v: serde_json::Value = serde_json::to_value(&s).unwrap();
         assert_eq!(v["kind"], "summary");
         assert_eq!(v["create_ratio"], 0.9);
+        assert_eq!(v["lookup_p99"][0]["writers_at_n_us"], 950);
         assert_eq!(ratio(1.0, 0.0), None);
     }
 

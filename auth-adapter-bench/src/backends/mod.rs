@@ -36,6 +36,13 @@ pub(crate) trait Store: Send + Sync {
     /// How `interop/bench.mjs` reaches this store, if an Auth.js adapter shares its layout.
     fn js(&self) -> Option<JsTarget>;
 
+    /// A second adapter on the same store with a connection of its own, as another
+    /// application process would have, for `busy_user`'s lookups that do not queue behind
+    /// the writers' requests on the client side. `None` where the benchmark makes none.
+    async fn separate_adapter(&self) -> Result<Option<Arc<dyn Adapter>>, BoxError> {
+        Ok(None)
+    }
+
     /// Removes everything the run created.
     async fn cleanup(&self) -> Result<(), BoxError>;
 }

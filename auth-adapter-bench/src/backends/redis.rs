@@ -81,6 +81,17 @@ impl Store for RedisStore {
         })
     }
 
+    async fn separate_adapter(&self) -> Result<Option<Arc<dyn Adapter>>, BoxError> {
+        // Its own ConnectionManager (one multiplexed connection), on the same keys.
+        let adapter = RedisAdapter::connect(
+            &self.url,
+            RedisOptions::new().key_prefix(self.prefix.as_str()),
+        )
+        .await
+        .map_err(|e| format!("cannot open a second connection to REDIS_URL: {e}"))?;
+        Ok(Some(Arc::new(adapter)))
+    }
+
     async fn cleanup(&self) -> Result<(), BoxError> {
         let mut conn = self.conn.clone();
         let pattern = format!("{}*", self.prefix);
