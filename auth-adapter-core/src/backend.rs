@@ -17,3 +17,20 @@ pub mod validate;
 
 pub use crate::error::BoxError;
 pub use crate::migration::MigrationReport;
+
+/// One field of a partial update (`UserUpdate`, `AccountUpdate`) as the `(set, value)` pair
+/// of SQL's `CASE WHEN $set THEN $value ELSE column END`: `Some(Some(v))` sets `v`,
+/// `Some(None)` clears, `None` keeps the column.
+///
+/// ```
+/// use auth_adapter_core::backend::set_or_keep;
+/// assert_eq!(set_or_keep(&Some(Some("Ada"))), (true, Some("Ada")));
+/// assert_eq!(set_or_keep::<&str>(&Some(None)), (true, None));
+/// assert_eq!(set_or_keep::<&str>(&None), (false, None));
+/// ```
+pub fn set_or_keep<T: Clone>(field: &Option<Option<T>>) -> (bool, Option<T>) {
+    match field {
+        Some(value) => (true, value.clone()),
+        None => (false, None),
+    }
+}

@@ -5,6 +5,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use auth_adapter_core::backend::set_or_keep;
 use auth_adapter_core::backend::validate::{self, is_storable_key};
 use auth_adapter_core::{
     AccountUpdate, Adapter, AdapterAccount, AdapterAuthenticator, AdapterError, AdapterSession,
@@ -98,15 +99,6 @@ impl PostgresAdapter {
     }
 }
 
-/// `Some(Some(v))` → set `v`; `Some(None)` → clear; `None` → keep. As the `(flag, value)`
-/// bind pair of a `CASE WHEN $flag THEN $value ELSE column END`.
-fn change<T: Clone>(field: &Option<Option<T>>) -> (bool, Option<T>) {
-    match field {
-        Some(v) => (true, v.clone()),
-        None => (false, None),
-    }
-}
-
 #[async_trait]
 impl Adapter for PostgresAdapter {
     async fn create_user(&self, user: NewUser) -> Result<AdapterUser> {
@@ -168,10 +160,10 @@ impl Adapter for PostgresAdapter {
         let Some(id) = parse_user_id(&update.id) else {
             return Err(AdapterError::not_found(Entity::User));
         };
-        let (set_name, name) = change(&update.name);
-        let (set_email, email) = change(&update.email);
-        let (set_verified, verified) = change(&update.email_verified);
-        let (set_image, image) = change(&update.image);
+        let (set_name, name) = set_or_keep(&update.name);
+        let (set_email, email) = set_or_keep(&update.email);
+        let (set_verified, verified) = set_or_keep(&update.email_verified);
+        let (set_image, image) = set_or_keep(&update.image);
         let row = sqlx::query(self.sql.update_user.get())
             .bind(id)
             .bind(set_name)
@@ -262,13 +254,13 @@ impl Adapter for PostgresAdapter {
 
     async fn update_account(&self, update: AccountUpdate) -> Result<AdapterAccount> {
         validate::account_update(&update)?;
-        let (set_refresh, refresh) = change(&update.refresh_token);
-        let (set_access, access) = change(&update.access_token);
-        let (set_expires, expires) = change(&update.expires_at);
-        let (set_type, token_type) = change(&update.token_type);
-        let (set_scope, scope) = change(&update.scope);
-        let (set_id_token, id_token) = change(&update.id_token);
-        let (set_state, state) = change(&update.session_state);
+        let (set_refresh, refresh) = set_or_keep(&update.refresh_token);
+        let (set_access, access) = set_or_keep(&update.access_token);
+        let (set_expires, expires) = set_or_keep(&update.expires_at);
+        let (set_type, token_type) = set_or_keep(&update.token_type);
+        let (set_scope, scope) = set_or_keep(&update.scope);
+        let (set_id_token, id_token) = set_or_keep(&update.id_token);
+        let (set_state, state) = set_or_keep(&update.session_state);
         let row = sqlx::query(self.sql.update_account.get())
             .bind(&update.provider)
             .bind(&update.provider_account_id)

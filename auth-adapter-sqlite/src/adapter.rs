@@ -18,6 +18,7 @@ use crate::rows::{self, Flag, Millis};
 use crate::schema;
 use crate::sql;
 use auth_adapter_core::MigrationReport;
+use auth_adapter_core::backend::set_or_keep;
 
 const EMAIL_TAKEN: OnConflict = OnConflict::KeyTaken(Entity::User);
 const ACCOUNT_TAKEN: OnConflict = OnConflict::KeyTaken(Entity::Account);
@@ -193,14 +194,6 @@ fn millis(date: Option<DateTime<Utc>>) -> Option<Millis> {
     date.map(Millis)
 }
 
-/// `(is set, value)` for a partial update's `CASE WHEN ?set THEN ?value ELSE column END`.
-fn field<T: Clone>(update: &Option<Option<T>>) -> (bool, Option<T>) {
-    match update {
-        Some(value) => (true, value.clone()),
-        None => (false, None),
-    }
-}
-
 #[async_trait]
 impl Adapter for SqliteAdapter {
     async fn create_user(&self, user: NewUser) -> Result<AdapterUser> {
@@ -266,10 +259,10 @@ impl Adapter for SqliteAdapter {
 
     async fn update_user(&self, update: UserUpdate) -> Result<AdapterUser> {
         validate::user_update(&update)?;
-        let (set_name, name) = field(&update.name);
-        let (set_email, email) = field(&update.email);
-        let (set_verified, verified) = field(&update.email_verified);
-        let (set_image, image) = field(&update.image);
+        let (set_name, name) = set_or_keep(&update.name);
+        let (set_email, email) = set_or_keep(&update.email);
+        let (set_verified, verified) = set_or_keep(&update.email_verified);
+        let (set_image, image) = set_or_keep(&update.image);
         let updated = self
             .write_one(EMAIL_TAKEN, move |conn| {
                 conn.prepare_cached(sql::UPDATE_USER)?
@@ -378,13 +371,13 @@ impl Adapter for SqliteAdapter {
 
     async fn update_account(&self, update: AccountUpdate) -> Result<AdapterAccount> {
         validate::account_update(&update)?;
-        let (set_refresh, refresh) = field(&update.refresh_token);
-        let (set_access, access) = field(&update.access_token);
-        let (set_expires, expires) = field(&update.expires_at);
-        let (set_type, token_type) = field(&update.token_type);
-        let (set_scope, scope) = field(&update.scope);
-        let (set_id, id_token) = field(&update.id_token);
-        let (set_state, state) = field(&update.session_state);
+        let (set_refresh, refresh) = set_or_keep(&update.refresh_token);
+        let (set_access, access) = set_or_keep(&update.access_token);
+        let (set_expires, expires) = set_or_keep(&update.expires_at);
+        let (set_type, token_type) = set_or_keep(&update.token_type);
+        let (set_scope, scope) = set_or_keep(&update.scope);
+        let (set_id, id_token) = set_or_keep(&update.id_token);
+        let (set_state, state) = set_or_keep(&update.session_state);
         let updated = self
             .write_one(NO_KEY, move |conn| {
                 conn.prepare_cached(sql::UPDATE_ACCOUNT)?
