@@ -124,7 +124,7 @@ impl RedisAdapter {
         if self.options.expire_by_ttl { "1" } else { "0" }
     }
 
-    fn invoke<'a>(&self, script: &'a Script) -> ScriptInvocation<'a> {
+    fn invoke(&self, script: &'static Script) -> ScriptInvocation<'static> {
         let mut inv = script.prepare_invoke();
         inv.arg(self.keys.prefix());
         inv
@@ -252,16 +252,34 @@ impl RedisAdapter {
         what: &str,
         modify: impl Fn(&str) -> Result<(String, T)>,
     ) -> Result<T> {
+        self.cas_loop(target, entity, what, |key, current| {
+            let (new, value) = modify(current)?;
+            let mut inv = self.invoke(&scripts::COMPARE_AND_SET);
+            inv.key(key).arg(current).arg(&new);
+            Ok((inv, value))
+        })
+        .await
+    }
+
+    /// The loop under every read-modify-write: read the target, let `step` build the
+    /// script that writes the new value only if the value is still `current`, run it, and
+    /// start again while another writer got there first (`RETRY`).
+    async fn cas_loop<T>(
+        &self,
+        target: Target<'_>,
+        entity: Entity,
+        what: &str,
+        step: impl Fn(&str, &str) -> Result<(ScriptInvocation<'static>, T)>,
+    ) -> Result<T> {
         for _ in 0..CAS_ATTEMPTS {
             let Some((key, current)) = self.find(&target, what).await? else {
                 return Err(AdapterError::not_found(entity));
             };
-            let (new, value) = modify(&current)?;
-            let mut inv = self.invoke(&scripts::COMPARE_AND_SET);
-            inv.key(&key).arg(&current).arg(&new);
+            let (inv, value) = step(&key, &current)?;
             match self.run::<Reply>(&inv, what).await? {
                 Reply::Ok => return Ok(value),
                 Reply::NotFound => return Err(AdapterError::not_found(entity)),
+                Reply::Conflict => return Err(AdapterError::key_taken(entity)),
                 Reply::Retry => continue,
                 _ => return Err(unexpected(what)),
             }
@@ -565,39 +583,32 @@ impl Adapter for RedisAdapter {
             update.email_verified = Some(Some(dates::truncate_to_millis(d)));
         }
         let key = self.keys.user(&update.id);
-        for _ in 0..CAS_ATTEMPTS {
-            let Some(current) = self.get(&key, "update_user").await? else {
-                return Err(AdapterError::not_found(Entity::User));
-            };
-            let old = codec::decode_user(&current)?;
-            let (new_raw, new) = codec::merge_user(&current, &update)?;
-            let (old_has, old_email) = email_args(&old.email);
-            let (new_has, new_email) = email_args(&new.email);
-            let mut inv = self.invoke(&scripts::UPDATE_USER);
-            inv.key(&key)
-                .arg(&update.id)
-                .arg(&current)
-                .arg(&new_raw)
-                .arg(old_has)
-                .arg(old_email)
-                .arg(new_has)
-                .arg(new_email);
-            match self.run::<Reply>(&inv, "update_user").await? {
-                Reply::Ok => {
-                    return Ok(AdapterUser {
-                        id: update.id.clone(),
-                        ..new
-                    });
-                }
-                Reply::NotFound => return Err(AdapterError::not_found(Entity::User)),
-                Reply::Conflict => {
-                    return Err(AdapterError::key_taken(Entity::User));
-                }
-                Reply::Retry => continue,
-                _ => return Err(unexpected("update_user")),
-            }
-        }
-        Err(contention("update_user"))
+        self.cas_loop(
+            Target::Key(&key),
+            Entity::User,
+            "update_user",
+            |key, current| {
+                let old = codec::decode_user(current)?;
+                let (new_raw, new) = codec::merge_user(current, &update)?;
+                let (old_has, old_email) = email_args(&old.email);
+                let (new_has, new_email) = email_args(&new.email);
+                let mut inv = self.invoke(&scripts::UPDATE_USER);
+                inv.key(key)
+                    .arg(&update.id)
+                    .arg(current)
+                    .arg(&new_raw)
+                    .arg(old_has)
+                    .arg(old_email)
+                    .arg(new_has)
+                    .arg(new_email);
+                let user = AdapterUser {
+                    id: update.id.clone(),
+                    ..new
+                };
+                Ok((inv, user))
+            },
+        )
+        .await
     }
 
     async fn delete_user(&self, id: &str) -> Result<Option<AdapterUser>> {
