@@ -240,6 +240,7 @@ impl RedisAdapter {
                 .await?
                 .map(|raw| ((*key).to_owned(), raw))),
             Target::Account(provider, id) => self.find_account(provider, id, what).await,
+            Target::Token(identifier, token) => self.find_token(identifier, token).await,
         }
     }
 
@@ -282,6 +283,37 @@ impl RedisAdapter {
                 Reply::Conflict => return Err(AdapterError::key_taken(entity)),
                 Reply::Retry => continue,
                 _ => return Err(unexpected(what)),
+            }
+        }
+        Err(contention(what))
+    }
+
+    /// The loop under every delete: read the record, decode it (a value that cannot be
+    /// read is reported and never removed), and let `script` remove it only if it is still
+    /// that value, again while another writer got there first. `decode` answers `None` for
+    /// a record that is not the one asked for. → the removed record, or `None`
+    async fn remove_if_unchanged<T>(
+        &self,
+        target: Target<'_>,
+        what: &str,
+        decode: impl Fn(&str) -> Result<Option<T>>,
+        script: impl Fn(&str, &str, &T) -> ScriptInvocation<'static>,
+    ) -> Result<Option<T>> {
+        for _ in 0..CAS_ATTEMPTS {
+            let Some((key, raw)) = self.find(&target, what).await? else {
+                return Ok(None);
+            };
+            let Some(record) = decode(&raw)? else {
+                return Ok(None);
+            };
+            match self
+                .run::<Option<Reply>>(&script(&key, &raw, &record), what)
+                .await?
+            {
+                Some(Reply::Ok) => return Ok(Some(record)),
+                None => return Ok(None),
+                Some(Reply::Retry) => continue,
+                Some(_) => return Err(unexpected(what)),
             }
         }
         Err(contention(what))
@@ -390,6 +422,7 @@ impl RedisAdapter {
 enum Target<'a> {
     Key(&'a str),
     Account(&'a str, &'a str),
+    Token(&'a str, &'a str),
 }
 
 /// `{key, value}` from a script, or nothing.
@@ -627,28 +660,20 @@ impl Adapter for RedisAdapter {
             );
         }
         let key = self.keys.user(id);
-        for _ in 0..CAS_ATTEMPTS {
-            // Read first: a user whose value cannot be read is reported, never deleted.
-            let Some(raw) = self.get(&key, "delete_user").await? else {
-                return Ok(None);
-            };
-            let user = codec::decode_user(&raw)?;
-            if user.id != id {
-                return Ok(None);
-            }
-            let mut inv = self.invoke(&scripts::DELETE_USER);
-            inv.key(&key).arg(id).arg(&raw);
-            for k in &extra {
-                inv.arg(k);
-            }
-            match self.run::<Option<Reply>>(&inv, "delete_user").await? {
-                Some(Reply::Ok) => return Ok(Some(user)),
-                None => return Ok(None),
-                Some(Reply::Retry) => continue,
-                Some(_) => return Err(unexpected("delete_user")),
-            }
-        }
-        Err(contention("delete_user"))
+        self.remove_if_unchanged(
+            Target::Key(&key),
+            "delete_user",
+            |raw| Ok(Some(codec::decode_user(raw)?).filter(|u| u.id == id)),
+            |key, raw, _| {
+                let mut inv = self.invoke(&scripts::DELETE_USER);
+                inv.key(key).arg(id).arg(raw);
+                for k in &extra {
+                    inv.arg(k);
+                }
+                inv
+            },
+        )
+        .await
     }
 
     async fn link_account(&self, account: AdapterAccount) -> Result<AdapterAccount> {
@@ -685,28 +710,20 @@ impl Adapter for RedisAdapter {
         if !validate::is_storable_key(provider) || !validate::is_storable_key(provider_account_id) {
             return Ok(None);
         }
-        for _ in 0..CAS_ATTEMPTS {
-            let Some((key, raw)) = self
-                .find_account(provider, provider_account_id, "unlink_account")
-                .await?
-            else {
-                return Ok(None);
-            };
-            // Read first: an account whose value cannot be read is reported, never removed.
-            let account = codec::decode_account(&raw)?;
-            if !is_account(&account, provider, provider_account_id) {
-                return Ok(None);
-            }
-            let mut inv = self.invoke(&scripts::UNLINK_ACCOUNT);
-            inv.key(&key).arg(&raw).arg(&account.user_id);
-            match self.run::<Option<Reply>>(&inv, "unlink_account").await? {
-                Some(Reply::Ok) => return Ok(Some(account)),
-                None => return Ok(None),
-                Some(Reply::Retry) => continue,
-                Some(_) => return Err(unexpected("unlink_account")),
-            }
-        }
-        Err(contention("unlink_account"))
+        self.remove_if_unchanged(
+            Target::Account(provider, provider_account_id),
+            "unlink_account",
+            |raw| {
+                let account = codec::decode_account(raw)?;
+                Ok(is_account(&account, provider, provider_account_id).then_some(account))
+            },
+            |key, raw, account| {
+                let mut inv = self.invoke(&scripts::UNLINK_ACCOUNT);
+                inv.key(key).arg(raw).arg(&account.user_id);
+                inv
+            },
+        )
+        .await
     }
 
     async fn get_account(
@@ -833,25 +850,20 @@ impl Adapter for RedisAdapter {
             return Ok(None);
         }
         let key = self.keys.session(session_token);
-        for _ in 0..CAS_ATTEMPTS {
-            let Some(raw) = self.get(&key, "delete_session").await? else {
-                return Ok(None);
-            };
-            // Read first: a session whose value cannot be read is reported, never removed.
-            let session = codec::decode_session(&raw)?;
-            if session.session_token != session_token {
-                return Ok(None);
-            }
-            let mut inv = self.invoke(&scripts::DELETE_SESSION);
-            inv.key(&key).arg(&raw).arg(&session.user_id);
-            match self.run::<Option<Reply>>(&inv, "delete_session").await? {
-                Some(Reply::Ok) => return Ok(Some(session)),
-                None => return Ok(None),
-                Some(Reply::Retry) => continue,
-                Some(_) => return Err(unexpected("delete_session")),
-            }
-        }
-        Err(contention("delete_session"))
+        self.remove_if_unchanged(
+            Target::Key(&key),
+            "delete_session",
+            |raw| {
+                let session = codec::decode_session(raw)?;
+                Ok((session.session_token == session_token).then_some(session))
+            },
+            |key, raw, session| {
+                let mut inv = self.invoke(&scripts::DELETE_SESSION);
+                inv.key(key).arg(raw).arg(&session.user_id);
+                inv
+            },
+        )
+        .await
     }
 
     async fn delete_sessions_by_user_id(&self, user_id: &str) -> Result<u64> {
@@ -906,28 +918,20 @@ impl Adapter for RedisAdapter {
         if !validate::is_storable_key(identifier) || !validate::is_storable_key(token) {
             return Ok(None);
         }
-        for _ in 0..CAS_ATTEMPTS {
-            let Some((key, raw)) = self.find_token(identifier, token).await? else {
-                return Ok(None);
-            };
-            // Read first: a token whose value cannot be read is reported, never consumed.
-            let found = codec::decode_token(&raw)?;
-            if found.identifier != identifier || found.token != token {
-                return Ok(None);
-            }
-            let mut inv = self.invoke(&scripts::USE_TOKEN);
-            inv.key(&key).arg(&raw);
-            match self
-                .run::<Option<Reply>>(&inv, "use_verification_token")
-                .await?
-            {
-                Some(Reply::Ok) => return Ok(Some(found)),
-                None => return Ok(None),
-                Some(Reply::Retry) => continue,
-                Some(_) => return Err(unexpected("use_verification_token")),
-            }
-        }
-        Err(contention("use_verification_token"))
+        self.remove_if_unchanged(
+            Target::Token(identifier, token),
+            "use_verification_token",
+            |raw| {
+                let found = codec::decode_token(raw)?;
+                Ok((found.identifier == identifier && found.token == token).then_some(found))
+            },
+            |key, raw, _| {
+                let mut inv = self.invoke(&scripts::USE_TOKEN);
+                inv.key(key).arg(raw);
+                inv
+            },
+        )
+        .await
     }
 
     async fn create_authenticator(

@@ -37,6 +37,8 @@ const HELPERS: &[(&str, &str)] = &[
     ("user_accounts", include_str!("lua/lib/user_accounts.lua")),
     ("session_index", include_str!("lua/lib/session_index.lua")),
     ("account_index", include_str!("lua/lib/account_index.lua")),
+    ("candidates", include_str!("lua/lib/candidates.lua")),
+    ("remove_owned", include_str!("lua/lib/remove_owned.lua")),
 ];
 
 /// Whether `text` calls `name(`, as a whole word (not `cjson.name(`).

@@ -1,8 +1,7 @@
--- KEYS: user. ARGV: P, id, the user JSON read before, extra candidate keys (found by
--- the opt-in sweep). Deletes
--- the user, its email index, every session and account it owns (our per-user sets,
--- the JS single-value indexes, the extra keys; each checked for `userId`), its
--- authenticators and every index, if the user is still the value read before (so a
+-- KEYS: user. ARGV: P, id, the user JSON read before, extra candidate keys (found by the
+-- opt-in sweep). Deletes the user, its email index, every session and account it owns (our
+-- per-user sets, the JS single-value indexes, the extra keys; each checked for `userId`),
+-- its authenticators and every index, if the user is still the value read before (so a
 -- user whose value cannot be read is never deleted). → OK | RETRY | nil
 local id = ARGV[2]
 local raw = redis.call('GET', KEYS[1])
@@ -14,8 +13,7 @@ if u and type(u.email) == 'string' then
   local k = K_EMAIL .. u.email
   if redis.call('GET', k) == id then email_key = k end
 end
-local cand, seen = {}, {}
-local function add(k) if k and not seen[k] then seen[k] = true; table.insert(cand, k) end end
+local cand, add = candidates()
 for _, k in ipairs(redis.call('SMEMBERS', user_sessions(id))) do add(k) end
 add(redis.call('GET', session_index(id)))
 for _, k in ipairs(redis.call('SMEMBERS', user_accounts(id))) do add(k) end
@@ -31,19 +29,7 @@ if list then
     end
   end
 end
-local del, gone = {}, {}
-for _, k in ipairs(cand) do
-  local v = redis.call('GET', k)
-  if not v then table.insert(gone, k)
-  elseif field(v, 'userId') == id then table.insert(del, k) end
-end
-for _, k in ipairs(del) do
-  redis.call('DEL', k)
-  if starts(k, K_SESSION) then redis.call('ZREM', K_SESSIONS_BY_EXPIRY, k) end
-end
-for _, k in ipairs(gone) do
-  if starts(k, K_SESSION) then redis.call('ZREM', K_SESSIONS_BY_EXPIRY, k) end
-end
+remove_owned(cand, id)
 redis.call('DEL', user_sessions(id), user_accounts(id), session_index(id), account_index(id), list_key)
 if email_key then redis.call('DEL', email_key) end
 redis.call('DEL', KEYS[1])
