@@ -4,7 +4,7 @@
 //
 //   node interop/bench.mjs --adapter <pg|drizzle-sqlite|unstorage-redis> \
 //     --workload <get_session_and_user|create_delete_session> \
-//     --concurrency N --duration-ms D --input FILE [--warmup-ms W]
+//     --concurrency N --duration-ms D --input FILE [--warmup-ms W] [--histogram]
 //
 // FILE is JSON {"sessionTokens": [...], "userIds": [...]} describing a dataset already present in
 // the store (created by the Rust side), configured by the same env vars as peer.mjs.
@@ -16,6 +16,9 @@
 // of D ms; only ops started inside the window count, and the loops stop starting ops at its end.
 // Output: {"adapter","workload","concurrency","ops","seconds","ops_per_sec","p50_us","p99_us","errors"}
 // (latencies of successful ops, exact nearest-rank percentiles over every recorded sample).
+// With --histogram it also has "histogram": [[µs, count], ...], every recorded latency rounded up
+// to a whole microsecond, ascending: what the Rust side needs to merge several runs (rounds
+// interleaved with its own) into one set of percentiles.
 // Exit codes: 0 = ran (see "errors"); 1 = store unreachable or the run hung; 2 = bad arguments.
 
 import { randomUUID } from "node:crypto";
@@ -35,7 +38,7 @@ const HANG_GRACE_MS = 30_000;
 
 const USAGE =
   `usage: node bench.mjs --adapter <${ADAPTER_NAMES.join("|")}> --workload <${WORKLOADS.join("|")}> ` +
-  "--concurrency N --duration-ms D --input FILE [--warmup-ms W]";
+  "--concurrency N --duration-ms D --input FILE [--warmup-ms W] [--histogram]";
 
 class UsageError extends Error {}
 
@@ -67,6 +70,7 @@ function parseCommandLine(argv) {
         "duration-ms": { type: "string" },
         "warmup-ms": { type: "string" },
         input: { type: "string" },
+        histogram: { type: "boolean" },
       },
       strict: true,
     }));
@@ -108,6 +112,7 @@ function parseCommandLine(argv) {
     warmupMs,
     sessionTokens,
     userIds,
+    histogram: values.histogram === true,
   };
 }
 
@@ -130,6 +135,18 @@ function makeOp(adapter, config) {
     });
     await adapter.deleteSession(sessionToken);
   };
+}
+
+/** [[µs, count], ...] of an ascending-sorted array, each latency rounded up to a whole µs. */
+function histogram(sorted) {
+  const out = [];
+  for (const value of sorted) {
+    const us = Math.max(1, Math.ceil(value));
+    const last = out[out.length - 1];
+    if (last !== undefined && last[0] === us) last[1] += 1;
+    else out.push([us, 1]);
+  }
+  return out;
 }
 
 /** Exact nearest-rank percentile of an ascending-sorted array. */
@@ -200,6 +217,7 @@ async function measure(op, config) {
       p50_us: round(percentile(latenciesUs, 0.5)),
       p99_us: round(percentile(latenciesUs, 0.99)),
       errors,
+      ...(config.histogram ? { histogram: histogram(latenciesUs) } : {}),
     },
     firstError,
   };

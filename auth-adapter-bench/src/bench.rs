@@ -11,7 +11,7 @@ use crate::busy_user;
 use crate::cli::{BackendKind, Options, Workload};
 use crate::js;
 use crate::report::{self, BusySummary, Kind, Row};
-use crate::runner;
+use crate::runner::{self, Totals};
 use crate::workloads::{self, Dataset};
 
 /// What a run ended with: every row, and what went wrong outside the rows.
@@ -232,14 +232,55 @@ async fn run_workload(
     for (i, &concurrency) in options.concurrency.iter().enumerate() {
         let seed = (i as u64) << 32 | 0x5eed;
         let mut group = Vec::new();
-        // The adapter and its raw baselines, interleaved in one-second rounds.
+        // The adapter, its raw baselines and the Auth.js adapter, interleaved in one-second
+        // rounds: each round runs the Rust ops in turn, then one bench.mjs process.
         let mut ops = vec![Arc::clone(&op)];
         ops.extend(raws.iter().map(|r| Arc::clone(&r.op)));
         let rounds = u32::try_from(options.duration.as_secs())
             .unwrap_or(1)
             .max(1);
-        let measured =
-            runner::measure_interleaved(&ops, concurrency, options.duration, rounds, seed).await;
+        let slice = options.duration / rounds;
+        let warmup = runner::warm_up_time(options.duration);
+        let mut rust = runner::Interleaved::new(&ops, concurrency, seed);
+        rust.warm_up(warmup).await;
+        let mut js_rounds = js_target
+            .as_ref()
+            .zip(input_file.as_ref())
+            .map(|(target, input)| (target, input, Totals::new()));
+        for _ in 0..rounds {
+            rust.round(slice).await;
+            let Some(((target, interop), input, totals)) = js_rounds.as_mut() else {
+                continue;
+            };
+            // Every bench.mjs process starts cold, so each warms up (unrecorded) for as long
+            // as the Rust ops did once, before their first round.
+            match js::run(
+                interop,
+                target,
+                workload,
+                concurrency,
+                slice,
+                warmup,
+                &input.0,
+            )
+            .await
+            {
+                Ok(run) => {
+                    let m = run.measurement;
+                    totals.add_measured(&run.hist, m.ops, m.errors, m.seconds, m.first_error);
+                }
+                Err(e) => {
+                    out.failures.push(format!(
+                        "{} {} c={concurrency} {}: {e}",
+                        kind.name(),
+                        workload.name(),
+                        target.package
+                    ));
+                    js_rounds = None;
+                }
+            }
+        }
+        let measured = rust.finish();
         let names = std::iter::once((Kind::Adapter, "auth-adapter"))
             .chain(raws.iter().map(|r| (Kind::Raw, r.name)));
         for ((kind_of_row, name), m) in names.zip(&measured) {
@@ -252,32 +293,15 @@ async fn run_workload(
                 m,
             ));
         }
-        if let (Some((target, interop)), Some(input)) = (&js_target, &input_file) {
-            match js::run(
-                interop,
-                target,
-                workload,
+        if let Some(((target, _), _, totals)) = js_rounds {
+            group.push(Row::new(
+                kind.name(),
+                workload.name(),
                 concurrency,
-                options.duration,
-                &input.0,
-            )
-            .await
-            {
-                Ok(m) => group.push(Row::new(
-                    kind.name(),
-                    workload.name(),
-                    concurrency,
-                    Kind::Js,
-                    target.package,
-                    &m,
-                )),
-                Err(e) => out.failures.push(format!(
-                    "{} {} c={concurrency} {}: {e}",
-                    kind.name(),
-                    workload.name(),
-                    target.package
-                )),
-            }
+                Kind::Js,
+                target.package,
+                &totals.finish(),
+            ));
         }
         report::fill_ratios(&mut group);
         for row in &group {

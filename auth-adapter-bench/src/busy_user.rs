@@ -19,7 +19,7 @@
 //!   second task runs through an adapter with its own connection, as another application
 //!   process would: that one sees what the server does to other users' requests.
 //!
-//! The phases run interleaved in rounds (like [`runner::measure_interleaved`]), so a change
+//! The phases run interleaved in rounds (like [`runner::Interleaved`]), so a change
 //! in background load hits them alike; the order of the two writer phases alternates. A
 //! writer phase stops after one slice of time or after N/10 creates (at least 50),
 //! whichever comes first, and the sessions it created are deleted, untimed, before the next

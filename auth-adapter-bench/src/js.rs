@@ -4,11 +4,12 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use hdrhistogram::Histogram;
 use serde::Deserialize;
 
 use crate::BoxError;
 use crate::cli::Workload;
-use crate::runner::Measurement;
+use crate::runner::{self, Measurement};
 
 /// How to point `interop/bench.mjs` at the store of a run.
 #[derive(Debug, Clone)]
@@ -68,6 +69,17 @@ struct JsResult {
     p50_us: Option<f64>,
     p99_us: Option<f64>,
     errors: u64,
+    /// `[[µs, count], ...]` (asked for with `--histogram`).
+    #[serde(default)]
+    histogram: Vec<(u64, u64)>,
+}
+
+/// One run of bench.mjs: the row's figures, and every latency in a histogram, to merge
+/// with the other rounds of the row.
+#[derive(Debug)]
+pub(crate) struct JsRun {
+    pub(crate) measurement: Measurement,
+    pub(crate) hist: Histogram<u64>,
 }
 
 fn micros(v: Option<f64>) -> u64 {
@@ -75,7 +87,8 @@ fn micros(v: Option<f64>) -> u64 {
     v.map_or(0, |v| v.max(0.0).round() as u64)
 }
 
-/// Runs one row of the JS adapter. `input` holds the dataset (see
+/// Runs the JS adapter for `duration` after an unrecorded `warmup` (one round of a row, or
+/// a whole row). `input` holds the dataset (see
 /// [`Dataset::to_js_input`](crate::workloads::Dataset::to_js_input)).
 pub(crate) async fn run(
     dir: &Path,
@@ -83,14 +96,17 @@ pub(crate) async fn run(
     workload: Workload,
     concurrency: usize,
     duration: Duration,
+    warmup: Duration,
     input: &Path,
-) -> Result<Measurement, BoxError> {
+) -> Result<JsRun, BoxError> {
     let duration_ms = duration.as_millis().max(1);
     let mut cmd = tokio::process::Command::new("node");
     cmd.arg(dir.join("bench.mjs"))
         .args(["--adapter", target.adapter, "--workload", workload.name()])
         .args(["--concurrency", &concurrency.to_string()])
         .args(["--duration-ms", &duration_ms.to_string()])
+        .args(["--warmup-ms", &warmup.as_millis().to_string()])
+        .arg("--histogram")
         .arg("--input")
         .arg(input)
         .current_dir(dir)
@@ -101,7 +117,7 @@ pub(crate) async fn run(
     for (k, v) in &target.env {
         cmd.env(k, v);
     }
-    let limit = duration * 2 + Duration::from_secs(90);
+    let limit = (duration + warmup) * 2 + Duration::from_secs(90);
     let output = tokio::time::timeout(limit, cmd.output())
         .await
         .map_err(|_| {
@@ -136,7 +152,11 @@ pub(crate) async fn run(
         })?;
     let r: JsResult = serde_json::from_str(line)
         .map_err(|e| format!("node bench.mjs printed an unreadable result ({e}): {line}"))?;
-    Ok(Measurement {
+    let mut hist = runner::new_histogram();
+    for (us, count) in &r.histogram {
+        hist.saturating_record_n(*us, *count);
+    }
+    let measurement = Measurement {
         // bench.mjs counts successful ops only; count failed ones as ops too, like the Rust rows.
         ops: r.ops + r.errors,
         errors: r.errors,
@@ -147,7 +167,8 @@ pub(crate) async fn run(
             let first = stderr.lines().last().unwrap_or("(no message)");
             tail(first, 500).to_owned()
         }),
-    })
+    };
+    Ok(JsRun { measurement, hist })
 }
 
 /// The last `max` bytes of `s` (at a character boundary).

@@ -62,7 +62,7 @@ impl Rng {
     }
 }
 
-fn new_histogram() -> Histogram<u64> {
+pub(crate) fn new_histogram() -> Histogram<u64> {
     // 1 µs to 1 min at 3 significant digits; `saturating_record` clamps anything beyond.
     // hdrhistogram only rejects low = 0, high < 2 * low or more than 5 significant digits,
     // none of which these constants are.
@@ -221,6 +221,24 @@ impl Totals {
         self.seconds += seconds.unwrap_or(0.0);
     }
 
+    /// Adds a timed phase measured elsewhere (the Auth.js adapter's process): its latency
+    /// histogram, ops (failed ones included), errors and seconds.
+    pub(crate) fn add_measured(
+        &mut self,
+        hist: &Histogram<u64>,
+        ops: u64,
+        errors: u64,
+        seconds: f64,
+        first_error: Option<String>,
+    ) {
+        // Same bounds as every histogram here, so adding cannot fail (see `add`).
+        let _ = self.hist.add(hist);
+        self.ops += ops;
+        self.errors += errors;
+        self.seconds += seconds;
+        self.first_error = self.first_error.take().or(first_error);
+    }
+
     /// The timed seconds added so far.
     pub(crate) fn seconds(&self) -> f64 {
         self.seconds
@@ -243,6 +261,7 @@ impl Totals {
 /// So a change in the machine's background load during the run hits every op alike, and
 /// their ratio stays fair. Before the first round, each op runs an unrecorded warm-up of a
 /// tenth of `duration` (at most 500 ms) which fills pools and statement caches.
+#[cfg(test)]
 pub(crate) async fn measure_interleaved(
     ops: &[Arc<dyn Op>],
     concurrency: usize,
@@ -251,21 +270,61 @@ pub(crate) async fn measure_interleaved(
     seed: u64,
 ) -> Vec<Measurement> {
     let rounds = rounds.max(1);
-    let warmup = (duration / 10).min(Duration::from_millis(500));
-    let slice = duration / rounds;
-    let mut totals: Vec<Totals> = ops.iter().map(|_| Totals::new()).collect();
-    for (op, t) in ops.iter().zip(&mut totals) {
-        let (warm, _) = run_phase(op, concurrency, warmup, false, seed ^ 0xA5A5).await;
-        t.add(warm, None);
+    let mut run = Interleaved::new(ops, concurrency, seed);
+    run.warm_up(warm_up_time(duration)).await;
+    for _ in 0..rounds {
+        run.round(duration / rounds).await;
     }
-    for round in 0..u64::from(rounds) {
-        for (op, t) in ops.iter().zip(&mut totals) {
-            let phase_seed = seed.wrapping_add(round.wrapping_mul(0x1_0000));
-            let (results, seconds) = run_phase(op, concurrency, slice, true, phase_seed).await;
-            t.add(results, Some(seconds));
+    run.finish()
+}
+
+/// The unrecorded warm-up before a row: a tenth of its duration, at most 500 ms.
+pub(crate) fn warm_up_time(duration: Duration) -> Duration {
+    (duration / 10).min(Duration::from_millis(500))
+}
+
+/// [`measure_interleaved`] one round at a time, so the caller can run something else (the
+/// Auth.js adapter's process) between the rounds.
+pub(crate) struct Interleaved {
+    ops: Vec<Arc<dyn Op>>,
+    concurrency: usize,
+    seed: u64,
+    round: u64,
+    totals: Vec<Totals>,
+}
+
+impl Interleaved {
+    pub(crate) fn new(ops: &[Arc<dyn Op>], concurrency: usize, seed: u64) -> Self {
+        Interleaved {
+            ops: ops.to_vec(),
+            concurrency,
+            seed,
+            round: 0,
+            totals: ops.iter().map(|_| Totals::new()).collect(),
         }
     }
-    totals.into_iter().map(Totals::finish).collect()
+
+    /// Each op for `time`, unrecorded (only errors count).
+    pub(crate) async fn warm_up(&mut self, time: Duration) {
+        for (op, t) in self.ops.iter().zip(&mut self.totals) {
+            let (warm, _) = run_phase(op, self.concurrency, time, false, self.seed ^ 0xA5A5).await;
+            t.add(warm, None);
+        }
+    }
+
+    /// Each op for `slice`, in turn, recorded.
+    pub(crate) async fn round(&mut self, slice: Duration) {
+        let phase_seed = self.seed.wrapping_add(self.round.wrapping_mul(0x1_0000));
+        for (op, t) in self.ops.iter().zip(&mut self.totals) {
+            let (results, seconds) = run_phase(op, self.concurrency, slice, true, phase_seed).await;
+            t.add(results, Some(seconds));
+        }
+        self.round += 1;
+    }
+
+    pub(crate) fn finish(self) -> Vec<Measurement> {
+        self.totals.into_iter().map(Totals::finish).collect()
+    }
 }
 
 /// [`measure_interleaved`] for one op, in one round.
@@ -356,6 +415,23 @@ mod tests {
         let (results, seconds) = run_limited(&op, 4, stopped, true, 1).await;
         assert_eq!(results.iter().map(|r| r.ops).sum::<u64>(), 0);
         assert!(seconds < 1.0);
+    }
+
+    #[test]
+    fn measurements_from_elsewhere_merge_into_one_set_of_percentiles() {
+        let mut t = Totals::new();
+        let mut fast = new_histogram();
+        fast.saturating_record_n(100, 98);
+        let mut slow = new_histogram();
+        slow.saturating_record_n(5000, 2);
+        t.add_measured(&fast, 98, 0, 1.0, None);
+        t.add_measured(&slow, 3, 1, 0.5, Some("boom".into()));
+        let m = t.finish();
+        assert_eq!((m.ops, m.errors), (101, 1));
+        assert!((m.seconds - 1.5).abs() < 1e-9);
+        assert!((99..=101).contains(&m.p50_us), "{m:?}");
+        assert!(m.p99_us >= 4990, "{m:?}");
+        assert_eq!(m.first_error.as_deref(), Some("boom"));
     }
 
     #[test]
