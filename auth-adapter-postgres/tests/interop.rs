@@ -10,66 +10,20 @@
 
 mod common;
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
 use auth_adapter_core::{
     AccountType, Adapter, AdapterAccount, AdapterSession, AdapterUser, NewUser, UserUpdate,
     VerificationToken, backend::dates,
 };
 use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
+use auth_adapter_tests::interop::{Peer, date, from_date, ok};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 
-fn interop_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop")
-}
-
-/// Runs `peer.mjs --adapter pg` with `args` on `schema`, `stdin` as its request.
-fn peer(schema: &str, args: &[&str], stdin: &str) -> Vec<u8> {
-    let dir = interop_dir();
-    assert!(
-        dir.join("node_modules/@auth/pg-adapter").is_dir(),
-        "interop/node_modules is missing: run `npm ci --prefix interop` (or scripts/test)"
-    );
-    let mut child = Command::new("node")
-        .arg(dir.join("peer.mjs"))
-        .args(["--adapter", "pg"])
-        .args(args)
+/// The real `@auth/pg-adapter` on `schema` of DATABASE_URL.
+fn peer(schema: &str) -> Peer {
+    Peer::new("pg")
         .env("DATABASE_URL", common::database_url())
         .env("PG_SCHEMA", schema)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node (Node.js >= 20) must be installed to run the interop tests");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "peer.mjs {args:?} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
-/// Runs `calls` through the real JS adapter on `schema`; one result per call.
-fn js(schema: &str, calls: Value) -> Vec<Value> {
-    let out = peer(schema, &[], &json!({ "calls": calls }).to_string());
-    let line: Value = serde_json::from_slice(&out).expect("one JSON line");
-    line["results"].as_array().expect("results").clone()
-}
-
-fn ok(result: &Value) -> &Value {
-    assert!(result.get("error").is_none(), "JS call failed: {result}");
-    &result["ok"]
 }
 
 /// A JS value with its serial `id` checked to be a number and removed (the row id of an
@@ -83,14 +37,6 @@ fn without_row_id(value: &Value) -> Value {
         .expect("a row id");
     assert!(id.is_i64(), "row id is a number: {id}");
     value
-}
-
-fn date(d: &DateTime<Utc>) -> Value {
-    json!({ "$date": dates::to_iso(d) })
-}
-
-fn from_date(v: &Value) -> DateTime<Utc> {
-    dates::from_iso(v["$date"].as_str().expect("a $date")).expect("an ISO date")
 }
 
 /// pg-adapter ids are SERIAL integers: JSON numbers on the JS side.
@@ -129,13 +75,14 @@ enum Tables {
     UpstreamAdopted,
 }
 
-/// A fresh schema set up as `tables` says, and a migrated adapter on it.
-async fn shared_schema(tables: Tables) -> (PostgresAdapter, String) {
+/// A fresh schema set up as `tables` says, a migrated adapter on it, and the JS adapter
+/// on it.
+async fn shared_schema(tables: Tables) -> (PostgresAdapter, Peer) {
     let pool = common::pool().await;
     let schema = common::fresh_schema(&pool).await;
+    let js = peer(&schema);
     if let Tables::UpstreamAdopted = tables {
-        let out = peer(&schema, &["--setup", "upstream-schema"], "");
-        let line: Value = serde_json::from_slice(&out).expect("one JSON line");
+        let line = js.setup("upstream-schema").await;
         assert_eq!(line["setup"], "upstream-schema", "{line}");
     }
     let adapter = PostgresAdapter::from_pool(pool, PostgresOptions::new().schema(&schema)).unwrap();
@@ -147,7 +94,7 @@ async fn shared_schema(tables: Tables) -> (PostgresAdapter, String) {
             assert_eq!(report.added_constraints.len(), 6, "{report:?}");
         }
     }
-    (adapter, schema)
+    (adapter, js)
 }
 
 fn ms(d: DateTime<Utc>) -> DateTime<Utc> {
@@ -155,7 +102,7 @@ fn ms(d: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 async fn rust_writes_auth_js_reads(tables: Tables) {
-    let (a, schema) = shared_schema(tables).await;
+    let (a, js) = shared_schema(tables).await;
     let user = a
         .create_user(NewUser {
             name: Some("Ada Lovelace".into()),
@@ -204,9 +151,8 @@ async fn rust_writes_auth_js_reads(tables: Tables) {
     let key = json!({"provider": "google", "providerAccountId": "g-1:x"});
     let plain_key = json!({"provider": "github", "providerAccountId": "42"});
     let token_key = json!({"identifier": token.identifier, "token": token.token});
-    let r = js(
-        &schema,
-        json!([
+    let r = js
+        .call(json!([
             {"method": "getUser", "args": [user.id]},
             {"method": "getUserByEmail", "args": ["ada@example.com"]},
             {"method": "getUserByAccount", "args": [key]},
@@ -219,8 +165,8 @@ async fn rust_writes_auth_js_reads(tables: Tables) {
             {"method": "db.verificationToken", "args": [token_key]},
             {"method": "useVerificationToken", "args": [token_key]},
             {"method": "useVerificationToken", "args": [token_key]},
-        ]),
-    );
+        ]))
+        .await;
     let u = user_json(&user);
     assert_eq!(ok(&r[0]), &u);
     assert_eq!(ok(&r[1]), &u);
@@ -251,17 +197,16 @@ async fn rust_writes_auth_js_reads(tables: Tables) {
 }
 
 async fn auth_js_writes_rust_reads(tables: Tables) {
-    let (a, schema) = shared_schema(tables).await;
+    let (a, js) = shared_schema(tables).await;
     let verified = "2026-11-22T11:33:29.559Z";
-    let r = js(
-        &schema,
-        json!([
+    let r = js
+        .call(json!([
             {"method": "createUser", "args": [{"id": uuid::Uuid::new_v4().to_string(), "name": "Grace",
               "email": "grace@example.com", "emailVerified": {"$date": verified},
               "image": "https://example.com/g.png"}]},
             {"method": "createUser", "args": [{"email": "bare@example.com", "emailVerified": null}]},
-        ]),
-    );
+        ]))
+        .await;
     let user = ok(&r[0]).clone();
     let bare = ok(&r[1]).clone();
     let id = user["id"].as_i64().expect("a numeric id").to_string();
@@ -277,9 +222,8 @@ async fn auth_js_writes_rust_reads(tables: Tables) {
 
     let session_expires = "2026-12-22T11:33:29.001Z";
     let token_expires = "2026-11-23T11:33:29.999Z";
-    let r = js(
-        &schema,
-        json!([
+    let r = js
+        .call(json!([
             {"method": "linkAccount", "args": [{"userId": user["id"], "type": "oauth",
               "provider": "github", "providerAccountId": "1234", "access_token": "gho_x",
               "refresh_token": "ghr_y", "expires_at": 1_795_000_409, "token_type": "bearer",
@@ -290,8 +234,8 @@ async fn auth_js_writes_rust_reads(tables: Tables) {
               "userId": user["id"], "expires": {"$date": session_expires}}]},
             {"method": "createVerificationToken", "args": [{"identifier": "grace@example.com",
               "token": "js-hashed-token", "expires": {"$date": token_expires}}]},
-        ]),
-    );
+        ]))
+        .await;
     for result in &r {
         ok(result);
     }
@@ -369,16 +313,15 @@ async fn auth_js_writes_rust_reads(tables: Tables) {
 
     // Node keeps working on the tables with our constraints: its updates and its manual
     // deleteUser (user first, then sessions and accounts, already cascaded).
-    let r = js(
-        &schema,
-        json!([
+    let r = js
+        .call(json!([
             {"method": "useVerificationToken", "args": [{"identifier": "grace@example.com", "token": "js-hashed-token"}]},
             {"method": "updateUser", "args": [{"id": user["id"], "name": "Grace Hopper"}]},
             {"method": "updateSession", "args": [{"sessionToken": "js-session-token",
               "expires": {"$date": "2027-01-01T00:00:00.000Z"}}]},
             {"method": "createUser", "args": [{"email": "grace@example.com", "emailVerified": null}]},
-        ]),
-    );
+        ]))
+        .await;
     assert_eq!(
         ok(&r[0]),
         &Value::Null,
@@ -387,8 +330,8 @@ async fn auth_js_writes_rust_reads(tables: Tables) {
     assert_eq!(ok(&r[1])["name"], "Grace Hopper");
     ok(&r[2]);
     assert!(
-        r[3].get("error").is_some(),
-        "the unique email now holds for Node too: {}",
+        r[3].is_err(),
+        "the unique email now holds for Node too: {:?}",
         r[3]
     );
     let (session, user) = a
@@ -406,14 +349,13 @@ async fn auth_js_writes_rust_reads(tables: Tables) {
         .await
         .unwrap();
 
-    let r = js(
-        &schema,
-        json!([
+    let r = js
+        .call(json!([
             {"method": "getUser", "args": [user.id]},
             {"method": "deleteUser", "args": [user.id]},
             {"method": "db.user", "args": [user.id]},
-        ]),
-    );
+        ]))
+        .await;
     assert_eq!(ok(&r[0])["image"], Value::Null);
     ok(&r[1]);
     assert_eq!(ok(&r[2]), &Value::Null);
@@ -426,7 +368,7 @@ async fn auth_js_writes_rust_reads(tables: Tables) {
 }
 
 async fn a_token_is_used_once_across_both(tables: Tables) {
-    let (a, schema) = shared_schema(tables).await;
+    let (a, js) = shared_schema(tables).await;
     let expires = ms(Utc::now() + TimeDelta::minutes(15));
 
     // Created in Rust, used in JS; the second use on either side gets nothing.
@@ -439,16 +381,15 @@ async fn a_token_is_used_once_across_both(tables: Tables) {
         .await
         .unwrap();
     let key = json!({"identifier": "once@example.com", "token": "made-in-rust"});
-    let r = js(
-        &schema,
-        json!([
+    let r = js
+        .call(json!([
             {"method": "useVerificationToken", "args": [key]},
             {"method": "useVerificationToken", "args": [key]},
             // Created in JS, for Rust to use below.
             {"method": "createVerificationToken", "args": [{"identifier": "once@example.com",
               "token": "made-in-js", "expires": date(&expires)}]},
-        ]),
-    );
+        ]))
+        .await;
     assert_eq!(ok(&r[0]), &token_json(&rust_token));
     assert_eq!(ok(&r[1]), &Value::Null);
     assert_eq!(
@@ -479,10 +420,9 @@ async fn a_token_is_used_once_across_both(tables: Tables) {
         None
     );
     let key = json!({"identifier": "once@example.com", "token": "made-in-js"});
-    let r = js(
-        &schema,
-        json!([{"method": "useVerificationToken", "args": [key]}]),
-    );
+    let r = js
+        .call(json!([{"method": "useVerificationToken", "args": [key]}]))
+        .await;
     assert_eq!(ok(&r[0]), &Value::Null);
 }
 

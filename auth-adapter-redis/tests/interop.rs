@@ -5,62 +5,21 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Stdio;
-
 use auth_adapter_core::{
     AccountType, Adapter, AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser,
     NewUser, VerificationToken, backend::dates,
 };
 use auth_adapter_redis::{RedisAdapter, RedisOptions};
-use chrono::{DateTime, TimeDelta, Utc};
+use auth_adapter_tests::interop::{Peer, date, ok};
+use chrono::{TimeDelta, Utc};
 use common::*;
 use serde_json::{Value, json};
-use tokio::io::AsyncWriteExt;
 
-fn interop_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop")
-}
-
-/// Runs `calls` through the real JS adapter under `prefix`; one result per call.
-async fn js(prefix: &str, calls: Value) -> Vec<Value> {
-    let dir = interop_dir();
-    assert!(
-        dir.join("node_modules/@auth/unstorage-adapter").is_dir(),
-        "interop/node_modules is missing: run `npm ci --prefix interop` (or scripts/test)"
-    );
-    let mut child = tokio::process::Command::new("node")
-        .arg(dir.join("peer.mjs"))
-        .args(["--adapter", "unstorage-redis"])
+/// The real `@auth/unstorage-adapter` under `prefix` of REDIS_URL.
+fn peer(prefix: &str) -> Peer {
+    Peer::new("unstorage-redis")
         .env("REDIS_URL", redis_url())
         .env("KEY_PREFIX", prefix)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node (Node.js >= 20) must be installed to run the interop tests");
-    let request = json!({ "calls": calls }).to_string();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(request.as_bytes()).await.unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().await.unwrap();
-    assert!(
-        out.status.success(),
-        "peer.mjs failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let line: Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
-    line["results"].as_array().expect("results").clone()
-}
-
-fn ok(result: &Value) -> &Value {
-    assert!(result.get("error").is_none(), "JS call failed: {result}");
-    &result["ok"]
-}
-
-fn date(d: &DateTime<Utc>) -> Value {
-    json!({ "$date": dates::to_iso(d) })
 }
 
 fn user_json(u: &AdapterUser) -> Value {
@@ -109,6 +68,7 @@ async fn adapter(prefix: &str, sweep: bool) -> RedisAdapter {
 #[tokio::test]
 async fn rust_writes_every_entity_and_auth_js_reads_it_back_equal() {
     let prefix = fresh_prefix();
+    let js = peer(&prefix);
     let a = adapter(&prefix, false).await;
     let user = a
         .create_user(NewUser {
@@ -152,9 +112,8 @@ async fn rust_writes_every_entity_and_auth_js_reads_it_back_equal() {
         .await
         .unwrap();
 
-    let r = js(
-        &prefix,
-        json!([
+    let r = js
+        .call(json!([
             {"method": "getUser", "args": [user.id]},
             {"method": "getUserByEmail", "args": ["ada@example.com"]},
             {"method": "getUserByAccount", "args": [{"provider": "google", "providerAccountId": "g-1:x"}]},
@@ -164,9 +123,8 @@ async fn rust_writes_every_entity_and_auth_js_reads_it_back_equal() {
             {"method": "useVerificationToken", "args": [{"identifier": token.identifier, "token": token.token}]},
             {"method": "getAuthenticator", "args": [a1.credential_id]},
             {"method": "listAuthenticatorsByUserId", "args": [user.id]},
-        ]),
-    )
-    .await;
+        ]))
+        .await;
     let u = user_json(&user);
     assert_eq!(ok(&r[0]), &u);
     assert_eq!(ok(&r[1]), &u);
@@ -203,20 +161,20 @@ async fn rust_writes_every_entity_and_auth_js_reads_it_back_equal() {
 #[tokio::test]
 async fn auth_js_writes_every_entity_and_rust_reads_it_back_equal() {
     let prefix = fresh_prefix();
+    let js = peer(&prefix);
     let a = adapter(&prefix, false).await;
     let verified = dates::truncate_to_millis(Utc::now());
     let expires = dates::truncate_to_millis(Utc::now() + TimeDelta::days(30));
     let token_expires = dates::truncate_to_millis(Utc::now() + TimeDelta::hours(1));
-    let created = js(
-        &prefix,
-        json!([{"method": "createUser", "args": [{"name": "Grace", "email": "grace@example.com",
+    let created = js
+        .call(
+            json!([{"method": "createUser", "args": [{"name": "Grace", "email": "grace@example.com",
                  "emailVerified": date(&verified), "image": null}]}]),
-    )
-    .await;
+        )
+        .await;
     let id = ok(&created[0])["id"].as_str().unwrap().to_owned();
-    let r = js(
-        &prefix,
-        json!([
+    let r = js
+        .call(json!([
             {"method": "linkAccount", "args": [{"userId": id, "type": "oauth", "provider": "github",
               "providerAccountId": "99", "access_token": "gho_abc", "expires_at": 1_795_000_000,
               "token_type": "bearer", "scope": "read:user"}]},
@@ -231,9 +189,8 @@ async fn auth_js_writes_every_entity_and_rust_reads_it_back_equal() {
             {"method": "createAuthenticator", "args": [{"credentialID": "Z3JhY2Uy", "userId": id,
               "providerAccountId": "Z3JhY2Uy", "credentialPublicKey": "a2V5Mg==", "counter": 0,
               "credentialDeviceType": "singleDevice", "credentialBackedUp": false}]},
-        ]),
-    )
-    .await;
+        ]))
+        .await;
     for result in &r {
         ok(result);
     }
@@ -310,36 +267,31 @@ async fn auth_js_writes_every_entity_and_rust_reads_it_back_equal() {
 
     // And back: Rust's counter update is what JS reads.
     a.update_authenticator_counter("Z3JhY2Ux", 6).await.unwrap();
-    let r = js(
-        &prefix,
-        json!([{"method": "getAuthenticator", "args": ["Z3JhY2Ux"]}]),
-    )
-    .await;
+    let r = js
+        .call(json!([{"method": "getAuthenticator", "args": ["Z3JhY2Ux"]}]))
+        .await;
     assert_eq!(ok(&r[0])["counter"], 6);
     assert_eq!(ok(&r[0])["credentialBackedUp"], true);
 }
 
 /// Writes a user with two sessions and two accounts through the JS adapter.
 async fn js_user_with_two_of_each(prefix: &str, email: &str) -> (String, Vec<String>) {
-    let created = js(
-        prefix,
-        json!([{"method": "createUser", "args": [{"email": email, "emailVerified": null}]}]),
-    )
-    .await;
+    let js = peer(prefix);
+    let created = js
+        .call(json!([{"method": "createUser", "args": [{"email": email, "emailVerified": null}]}]))
+        .await;
     let id = ok(&created[0])["id"].as_str().unwrap().to_owned();
     let expires = date(&(Utc::now() + TimeDelta::days(30)));
     let s1 = uuid::Uuid::new_v4().to_string();
     let s2 = uuid::Uuid::new_v4().to_string();
-    let r = js(
-        prefix,
-        json!([
+    let r = js
+        .call(json!([
             {"method": "createSession", "args": [{"sessionToken": s1, "userId": id, "expires": expires}]},
             {"method": "createSession", "args": [{"sessionToken": s2, "userId": id, "expires": expires}]},
             {"method": "linkAccount", "args": [{"userId": id, "type": "oauth", "provider": "github", "providerAccountId": "1"}]},
             {"method": "linkAccount", "args": [{"userId": id, "type": "oauth", "provider": "gitlab", "providerAccountId": "2"}]},
-        ]),
-    )
-    .await;
+        ]))
+        .await;
     for result in &r {
         ok(result);
     }
@@ -357,6 +309,7 @@ async fn js_user_with_two_of_each(prefix: &str, email: &str) -> (String, Vec<Str
 #[tokio::test]
 async fn rust_delete_user_cleans_up_what_auth_js_wrote() {
     let prefix = fresh_prefix();
+    let js = peer(&prefix);
     let mut c = raw_conn().await;
     let (id, keys) = js_user_with_two_of_each(&prefix, "js@example.com").await;
     let before = keys_under(&mut c, &prefix).await;
@@ -372,7 +325,7 @@ async fn rust_delete_user_cleans_up_what_auth_js_wrote() {
         .filter(|k| k.contains(&id) || keys.contains(k))
         .collect();
     assert!(of_user.is_empty(), "left behind: {of_user:?}");
-    let r = js(&prefix, json!([{"method": "getUser", "args": [id]}])).await;
+    let r = js.call(json!([{"method": "getUser", "args": [id]}])).await;
     assert_eq!(ok(&r[0]), &Value::Null);
 }
 
@@ -399,6 +352,7 @@ async fn without_the_sweep_delete_user_finds_only_what_the_js_indexes_name() {
 #[tokio::test]
 async fn rust_writes_an_account_exactly_as_auth_js_writes_the_same_input() {
     let prefix = fresh_prefix();
+    let js = peer(&prefix);
     let a = adapter(&prefix, false).await;
     let mut c = raw_conn().await;
     let user = a.create_user(NewUser::default()).await.unwrap();
@@ -410,11 +364,9 @@ async fn rust_writes_an_account_exactly_as_auth_js_writes_the_same_input() {
     // Auth.js hands a provider's token set with its absent fields), under another id.
     let mut js_input = serde_json::to_value(&account).unwrap();
     js_input["providerAccountId"] = json!("js");
-    ok(&js(
-        &prefix,
-        json!([{"method": "linkAccount", "args": [js_input]}]),
-    )
-    .await[0]);
+    ok(&js
+        .call(json!([{"method": "linkAccount", "args": [js_input]}]))
+        .await[0]);
     let parse = |raw: Option<String>| -> Value { serde_json::from_str(&raw.unwrap()).unwrap() };
     let rust = parse(get_raw(&mut c, &format!("{prefix}user:account:github:rust")).await);
     let mut js_written = parse(get_raw(&mut c, &format!("{prefix}user:account:github:js")).await);
@@ -447,16 +399,17 @@ async fn rust_writes_an_account_exactly_as_auth_js_writes_the_same_input() {
 #[tokio::test]
 async fn accounts_and_tokens_whose_parts_join_alike_stay_apart_for_both_sides() {
     let prefix = fresh_prefix();
+    let js = peer(&prefix);
     let a = adapter(&prefix, false).await;
     let user = a.create_user(NewUser::default()).await.unwrap();
     let other = a.create_user(NewUser::default()).await.unwrap();
     // JS writes ("a:b", "c") at `user:account:a:b:c`; Rust links ("a", "b:c") beside it.
-    ok(&js(
-        &prefix,
-        json!([{"method": "linkAccount", "args": [{"userId": user.id, "type": "oauth",
+    ok(&js
+        .call(
+            json!([{"method": "linkAccount", "args": [{"userId": user.id, "type": "oauth",
                 "provider": "a:b", "providerAccountId": "c", "access_token": "js-token"}]}]),
-    )
-    .await[0]);
+        )
+        .await[0]);
     a.link_account(AdapterAccount::new(
         &other.id,
         AccountType::Oauth,
@@ -480,11 +433,9 @@ async fn accounts_and_tokens_whose_parts_join_alike_stay_apart_for_both_sides() 
         Some(user.id.clone())
     );
     // JS still finds its own account, untouched.
-    let r = js(
-        &prefix,
-        json!([{"method": "getAccount", "args": ["c", "a:b"]}]),
-    )
-    .await;
+    let r = js
+        .call(json!([{"method": "getAccount", "args": ["c", "a:b"]}]))
+        .await;
     assert_eq!(ok(&r[0])["access_token"], "js-token");
     assert_eq!(ok(&r[0])["userId"], json!(user.id));
     // Unlinking one leaves the other.

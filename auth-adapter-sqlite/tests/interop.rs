@@ -9,12 +9,7 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::path::Path;
 
 use auth_adapter_core::chrono::{DateTime, TimeDelta, Utc};
 use auth_adapter_core::{
@@ -23,173 +18,13 @@ use auth_adapter_core::{
 };
 use auth_adapter_sqlite::rusqlite::Connection;
 use auth_adapter_sqlite::{SqliteAdapter, SqliteOptions};
+use auth_adapter_tests::interop::{Peer, from_js, to_js};
 use common::TempDir;
 use serde_json::{Value, json};
 
-fn interop_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../interop")
-}
-
-/// `node interop/peer.mjs --adapter drizzle-sqlite [extra…]` on `path`, with `stdin`.
-fn run_peer(path: &Path, extra: &[&str], stdin: &str) -> String {
-    let dir = interop_dir();
-    assert!(
-        dir.join("node_modules").is_dir(),
-        "interop/node_modules is missing: run `npm ci --prefix interop` (or scripts/test) first"
-    );
-    let mut child = Command::new("node")
-        .arg(dir.join("peer.mjs"))
-        .args(["--adapter", "drizzle-sqlite"])
-        .args(extra)
-        .env("SQLITE_PATH", path)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "could not run `node` ({e}): install Node.js >= 20, then `npm ci --prefix interop`"
-            )
-        });
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let output = wait_with_timeout(child, PEER_TIMEOUT);
-    assert!(
-        output.status.success(),
-        "peer failed ({}): {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
-/// How long one peer run (node start-up, drizzle-kit, the calls) may take before the test
-/// kills it and fails: a peer stuck on a lock must not hang the test binary.
-const PEER_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// `child`'s output once it exits; past `limit` it is killed and the test fails with what it
-/// wrote to stderr so far. Both pipes are drained on threads meanwhile, so a child writing
-/// more than a pipe holds cannot block on it.
-fn wait_with_timeout(mut child: Child, limit: Duration) -> Output {
-    fn drain(mut pipe: impl Read + Send + 'static) -> (Arc<Mutex<Vec<u8>>>, JoinHandle<()>) {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&buffer);
-        let reader = std::thread::spawn(move || {
-            let mut chunk = [0u8; 8192];
-            while let Ok(n @ 1..) = pipe.read(&mut chunk) {
-                sink.lock().unwrap().extend_from_slice(&chunk[..n]);
-            }
-        });
-        (buffer, reader)
-    }
-    let (stdout, stdout_reader) = drain(child.stdout.take().unwrap());
-    let (stderr, stderr_reader) = drain(child.stderr.take().unwrap());
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            // The reader threads are not joined: a grandchild could still hold the pipes.
-            panic!(
-                "node peer did not finish within {limit:?} and was killed; its stderr: {}",
-                String::from_utf8_lossy(&stderr.lock().unwrap())
-            );
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    stdout_reader.join().unwrap();
-    stderr_reader.join().unwrap();
-    let take = |buffer: Arc<Mutex<Vec<u8>>>| std::mem::take(&mut *buffer.lock().unwrap());
-    Output {
-        status,
-        stdout: take(stdout),
-        stderr: take(stderr),
-    }
-}
-
-/// Runs the calls in one node process; each result is `Ok(value)` or `Err(message)`.
-/// `undefined` results come back as `Ok(Value::Null)`.
-async fn js(path: &Path, calls: Vec<(&str, Value)>) -> Vec<Result<Value, String>> {
-    let request = json!({
-        "calls": calls
-            .iter()
-            .map(|(method, args)| json!({"method": method, "args": args}))
-            .collect::<Vec<_>>()
-    })
-    .to_string();
-    let path = path.to_path_buf();
-    let stdout = tokio::task::spawn_blocking(move || run_peer(&path, &[], &request))
-        .await
-        .unwrap();
-    let response: Value = serde_json::from_str(stdout.trim()).unwrap();
-    let results = response["results"].as_array().unwrap();
-    assert_eq!(results.len(), calls.len(), "{response}");
-    results
-        .iter()
-        .map(|result| match result.get("error") {
-            Some(error) => Err(error.as_str().unwrap_or_default().to_owned()),
-            None => Ok(result["ok"].clone()),
-        })
-        .collect()
-}
-
-/// Like [`js`], but every call must succeed.
-async fn js_ok(path: &Path, calls: Vec<(&str, Value)>) -> Vec<Value> {
-    let methods: Vec<String> = calls.iter().map(|(m, _)| m.to_string()).collect();
-    js(path, calls)
-        .await
-        .into_iter()
-        .zip(methods)
-        .map(|(result, method)| result.unwrap_or_else(|e| panic!("{method} failed in JS: {e}")))
-        .collect()
-}
-
-const DATE_KEYS: [&str; 2] = ["emailVerified", "expires"];
-
-/// A Rust model as the peer's JSON: its serde form with dates as `{"$date": iso}`.
-fn to_js(value: &impl serde::Serialize) -> Value {
-    fn wrap(value: Value) -> Value {
-        match value {
-            Value::Object(map) => Value::Object(
-                map.into_iter()
-                    .map(|(key, value)| match value {
-                        Value::String(iso) if DATE_KEYS.contains(&key.as_str()) => {
-                            (key, json!({ "$date": iso }))
-                        }
-                        other => (key, wrap(other)),
-                    })
-                    .collect(),
-            ),
-            Value::Array(items) => Value::Array(items.into_iter().map(wrap).collect()),
-            other => other,
-        }
-    }
-    wrap(serde_json::to_value(value).unwrap())
-}
-
-/// The peer's JSON as a Rust model: `{"$date": iso}` back to the ISO string serde reads.
-fn from_js<T: serde::de::DeserializeOwned>(value: &Value) -> T {
-    fn unwrap(value: Value) -> Value {
-        match value {
-            Value::Object(map) if map.len() == 1 && map.contains_key("$date") => {
-                map.into_iter().next().map(|(_, v)| v).unwrap()
-            }
-            Value::Object(map) => {
-                Value::Object(map.into_iter().map(|(k, v)| (k, unwrap(v))).collect())
-            }
-            Value::Array(items) => Value::Array(items.into_iter().map(unwrap).collect()),
-            other => other,
-        }
-    }
-    serde_json::from_value(unwrap(value.clone()))
-        .unwrap_or_else(|e| panic!("JS value {value} does not read as the Rust model: {e}"))
+/// The real `@auth/drizzle-adapter` on the SQLite file at `path`.
+fn peer(path: &Path) -> Peer {
+    Peer::new("drizzle-sqlite").env("SQLITE_PATH", path)
 }
 
 fn ms(ms: i64) -> DateTime<Utc> {
@@ -209,13 +44,8 @@ async fn open(origin: Origin) -> (SqliteAdapter, TempDir) {
     let dir = TempDir::new();
     let path = dir.db();
     if let Origin::DrizzleKit = origin {
-        let setup_path = path.clone();
-        let out = tokio::task::spawn_blocking(move || {
-            run_peer(&setup_path, &["--setup", "drizzle-kit"], "")
-        })
-        .await
-        .unwrap();
-        assert!(out.contains("drizzle-kit"), "{out}");
+        let out = peer(&path).setup("drizzle-kit").await;
+        assert!(out.to_string().contains("drizzle-kit"), "{out}");
     }
     let adapter = SqliteAdapter::open(&path, SqliteOptions::default())
         .await
@@ -241,7 +71,7 @@ fn sorted_by_id(mut list: Vec<Value>) -> Vec<Value> {
 
 async fn rust_writes_js_reads(origin: Origin) {
     let (adapter, dir) = open(origin).await;
-    let path = dir.db();
+    let js = peer(&dir.db());
 
     let ada = adapter
         .create_user(NewUser {
@@ -321,35 +151,24 @@ async fn rust_writes_js_reads(origin: Origin) {
         .await
         .unwrap();
 
-    let results = js_ok(
-        &path,
-        vec![
-            ("getUser", json!([ada.id])),
-            ("getUser", json!([bare.id])),
-            ("getUserByEmail", json!(["ada@example.com"])),
-            (
-                "getUserByAccount",
-                json!([{"provider": "github", "providerAccountId": "gh-1"}]),
-            ),
-            ("getAccount", json!(["gh-1", "github"])),
-            ("getAccount", json!(["Y3JlZC0x", "passkey"])),
-            ("getSessionAndUser", json!(["rust-session"])),
-            ("getAuthenticator", json!(["Y3JlZC0x"])),
-            ("listAuthenticatorsByUserId", json!([ada.id])),
-            ("db.user", json!([ada.id])),
-            ("db.session", json!(["rust-session"])),
-            (
-                "db.account",
-                json!([{"provider": "github", "providerAccountId": "gh-1"}]),
-            ),
-            (
-                "db.verificationToken",
-                json!([{"identifier": "ada@example.com", "token": "hashed-in-rust"}]),
-            ),
-            ("db.authenticator", json!(["Y3JlZC0y"])),
-        ],
-    )
-    .await;
+    let results = js
+        .call_ok(json!([
+            {"method": "getUser", "args": [ada.id]},
+            {"method": "getUser", "args": [bare.id]},
+            {"method": "getUserByEmail", "args": ["ada@example.com"]},
+            {"method": "getUserByAccount", "args": [{"provider": "github", "providerAccountId": "gh-1"}]},
+            {"method": "getAccount", "args": ["gh-1", "github"]},
+            {"method": "getAccount", "args": ["Y3JlZC0x", "passkey"]},
+            {"method": "getSessionAndUser", "args": ["rust-session"]},
+            {"method": "getAuthenticator", "args": ["Y3JlZC0x"]},
+            {"method": "listAuthenticatorsByUserId", "args": [ada.id]},
+            {"method": "db.user", "args": [ada.id]},
+            {"method": "db.session", "args": ["rust-session"]},
+            {"method": "db.account", "args": [{"provider": "github", "providerAccountId": "gh-1"}]},
+            {"method": "db.verificationToken", "args": [{"identifier": "ada@example.com", "token": "hashed-in-rust"}]},
+            {"method": "db.authenticator", "args": ["Y3JlZC0y"]},
+        ]))
+        .await;
     assert_eq!(results[0], to_js(&ada));
     assert_eq!(results[1], to_js(&bare));
     assert_eq!(results[2], to_js(&ada));
@@ -372,18 +191,13 @@ async fn rust_writes_js_reads(origin: Origin) {
     assert_eq!(results[13], to_js(&a2));
 
     // JS changes what Rust wrote; Rust sees it.
-    let results = js_ok(
-        &path,
-        vec![
-            ("updateUser", json!([{"id": ada.id, "name": "Countess"}])),
-            (
-                "updateSession",
-                json!([{"sessionToken": "rust-session", "expires": {"$date": "2027-01-01T00:00:00.042Z"}}]),
-            ),
-            ("updateAuthenticatorCounter", json!(["Y3JlZC0x", 9])),
-        ],
-    )
-    .await;
+    let results = js
+        .call_ok(json!([
+            {"method": "updateUser", "args": [{"id": ada.id, "name": "Countess"}]},
+            {"method": "updateSession", "args": [{"sessionToken": "rust-session", "expires": {"$date": "2027-01-01T00:00:00.042Z"}}]},
+            {"method": "updateAuthenticatorCounter", "args": ["Y3JlZC0x", 9]},
+        ]))
+        .await;
     let renamed = AdapterUser {
         name: Some("Countess".into()),
         ..ada.clone()
@@ -412,7 +226,8 @@ async fn rust_writes_js_reads(origin: Origin) {
     );
 
     // JS deletes the user Rust created: the foreign keys cascade to Rust's rows.
-    js_ok(&path, vec![("deleteUser", json!([ada.id]))]).await;
+    js.call_ok(json!([{"method": "deleteUser", "args": [ada.id]}]))
+        .await;
     assert_eq!(adapter.get_user(&ada.id).await.unwrap(), None);
     assert_eq!(adapter.get_account("github", "gh-1").await.unwrap(), None);
     assert_eq!(
@@ -431,28 +246,20 @@ async fn rust_writes_js_reads(origin: Origin) {
 
 async fn js_writes_rust_reads(origin: Origin) {
     let (adapter, dir) = open(origin).await;
-    let path = dir.db();
+    let js = peer(&dir.db());
 
-    let created = js_ok(
-        &path,
-        vec![
-            (
-                "createUser",
-                json!([{
-                    "id": "ignored-by-drizzle",
-                    "name": "Grace Hopper",
-                    "email": "grace@example.com",
-                    "emailVerified": {"$date": "2026-11-22T11:33:29.559Z"},
-                    "image": "https://example.com/grace.png"
-                }]),
-            ),
-            (
-                "createUser",
-                json!([{"email": "second@example.com", "emailVerified": null}]),
-            ),
-        ],
-    )
-    .await;
+    let created = js
+        .call_ok(json!([
+            {"method": "createUser", "args": [{
+                "id": "ignored-by-drizzle",
+                "name": "Grace Hopper",
+                "email": "grace@example.com",
+                "emailVerified": {"$date": "2026-11-22T11:33:29.559Z"},
+                "image": "https://example.com/grace.png"
+            }]},
+            {"method": "createUser", "args": [{"email": "second@example.com", "emailVerified": null}]},
+        ]))
+        .await;
     let grace: AdapterUser = from_js(&created[0]);
     let second: AdapterUser = from_js(&created[1]);
     assert_eq!(
@@ -502,16 +309,14 @@ async fn js_writes_rust_reads(origin: Origin) {
         "token": "hashed-in-js",
         "expires": {"$date": "2026-11-23T11:33:29.999Z"},
     });
-    let results = js_ok(
-        &path,
-        vec![
-            ("linkAccount", json!([account])),
-            ("createSession", json!([session])),
-            ("createVerificationToken", json!([token])),
-            ("createAuthenticator", json!([authenticator])),
-        ],
-    )
-    .await;
+    let results = js
+        .call_ok(json!([
+            {"method": "linkAccount", "args": [account]},
+            {"method": "createSession", "args": [session]},
+            {"method": "createVerificationToken", "args": [token]},
+            {"method": "createAuthenticator", "args": [authenticator]},
+        ]))
+        .await;
     assert_eq!(results[1], session);
     assert_eq!(results[2], token);
 
@@ -572,20 +377,15 @@ async fn js_writes_rust_reads(origin: Origin) {
         .update_authenticator_counter("Z3JhY2UtY3JlZA==", 13)
         .await
         .unwrap();
-    let results = js_ok(
-        &path,
-        vec![
-            ("getUserByEmail", json!(["grace@navy.mil"])),
-            ("getUserByEmail", json!(["grace@example.com"])),
-            ("db.session", json!(["js-session"])),
-            ("getAuthenticator", json!(["Z3JhY2UtY3JlZA=="])),
-            (
-                "db.verificationToken",
-                json!([{"identifier": "grace@example.com", "token": "hashed-in-js"}]),
-            ),
-        ],
-    )
-    .await;
+    let results = js
+        .call_ok(json!([
+            {"method": "getUserByEmail", "args": ["grace@navy.mil"]},
+            {"method": "getUserByEmail", "args": ["grace@example.com"]},
+            {"method": "db.session", "args": ["js-session"]},
+            {"method": "getAuthenticator", "args": ["Z3JhY2UtY3JlZA=="]},
+            {"method": "db.verificationToken", "args": [{"identifier": "grace@example.com", "token": "hashed-in-js"}]},
+        ]))
+        .await;
     assert_eq!(results[0], to_js(&updated));
     assert_eq!(results[1], Value::Null);
     assert_eq!(results[2], to_js(&extended));
@@ -594,20 +394,15 @@ async fn js_writes_rust_reads(origin: Origin) {
 
     // Rust deletes the user JS created: its account, session and authenticator go too.
     assert_eq!(adapter.delete_user(&grace.id).await.unwrap(), Some(updated));
-    let results = js_ok(
-        &path,
-        vec![
-            ("db.user", json!([grace.id])),
-            (
-                "db.account",
-                json!([{"provider": "google", "providerAccountId": "g-42"}]),
-            ),
-            ("db.session", json!(["js-session"])),
-            ("db.authenticator", json!(["Z3JhY2UtY3JlZA=="])),
-            ("db.user", json!([second.id])),
-        ],
-    )
-    .await;
+    let results = js
+        .call_ok(json!([
+            {"method": "db.user", "args": [grace.id]},
+            {"method": "db.account", "args": [{"provider": "google", "providerAccountId": "g-42"}]},
+            {"method": "db.session", "args": ["js-session"]},
+            {"method": "db.authenticator", "args": ["Z3JhY2UtY3JlZA=="]},
+            {"method": "db.user", "args": [second.id]},
+        ]))
+        .await;
     assert_eq!(
         results[..4],
         [Value::Null, Value::Null, Value::Null, Value::Null]
@@ -617,7 +412,7 @@ async fn js_writes_rust_reads(origin: Origin) {
 
 async fn tokens_are_single_use_across_sides(origin: Origin) {
     let (adapter, dir) = open(origin).await;
-    let path = dir.db();
+    let js = peer(&dir.db());
 
     // Made in Rust, used in JS, then gone for Rust.
     let rust_token = adapter
@@ -629,18 +424,13 @@ async fn tokens_are_single_use_across_sides(origin: Origin) {
         .await
         .unwrap();
     let pair = json!({"identifier": "ada@example.com", "token": "made-in-rust"});
-    let results = js_ok(
-        &path,
-        vec![
-            (
-                "useVerificationToken",
-                json!([{"identifier": "other@example.com", "token": "made-in-rust"}]),
-            ),
-            ("useVerificationToken", json!([pair])),
-            ("useVerificationToken", json!([pair])),
-        ],
-    )
-    .await;
+    let results = js
+        .call_ok(json!([
+            {"method": "useVerificationToken", "args": [{"identifier": "other@example.com", "token": "made-in-rust"}]},
+            {"method": "useVerificationToken", "args": [pair]},
+            {"method": "useVerificationToken", "args": [pair]},
+        ]))
+        .await;
     assert_eq!(results[0], Value::Null, "the identifier must match too");
     assert_eq!(results[1], to_js(&rust_token));
     assert_eq!(results[2], Value::Null);
@@ -658,7 +448,8 @@ async fn tokens_are_single_use_across_sides(origin: Origin) {
         "token": "made-in-js",
         "expires": {"$date": "2026-11-23T00:00:00.777Z"},
     });
-    js_ok(&path, vec![("createVerificationToken", json!([made]))]).await;
+    js.call_ok(json!([{"method": "createVerificationToken", "args": [made]}]))
+        .await;
     assert_eq!(
         adapter
             .use_verification_token("grace@example.com", "made-in-js")
@@ -673,18 +464,15 @@ async fn tokens_are_single_use_across_sides(origin: Origin) {
             .unwrap(),
         None
     );
-    let results = js_ok(
-        &path,
-        vec![(
-            "useVerificationToken",
-            json!([{"identifier": "grace@example.com", "token": "made-in-js"}]),
-        )],
-    )
-    .await;
+    let results = js
+        .call_ok(json!([{"method": "useVerificationToken",
+            "args": [{"identifier": "grace@example.com", "token": "made-in-js"}]}]))
+        .await;
     assert_eq!(results[0], Value::Null);
 
     // A key taken on one side is a conflict on the other.
-    js_ok(&path, vec![("createVerificationToken", json!([made]))]).await;
+    js.call_ok(json!([{"method": "createVerificationToken", "args": [made]}]))
+        .await;
     let err = adapter
         .create_verification_token(from_js(&made))
         .await
@@ -694,11 +482,9 @@ async fn tokens_are_single_use_across_sides(origin: Origin) {
         .create_user(NewUser::with_email("taken@example.com"))
         .await
         .unwrap();
-    let results = js(
-        &path,
-        vec![("createUser", json!([{"email": "taken@example.com"}]))],
-    )
-    .await;
+    let results = js
+        .call(json!([{"method": "createUser", "args": [{"email": "taken@example.com"}]}]))
+        .await;
     assert!(
         results[0].is_err(),
         "JS must refuse a taken email: {results:?}"
@@ -762,12 +548,7 @@ async fn migrate_writes_exactly_the_drizzle_kit_schema_plus_two_indexes() {
     let (rust, rust_dir) = open(Origin::Rust).await;
     let kit_dir = TempDir::new();
     let kit_path = kit_dir.db();
-    {
-        let kit_path = kit_path.clone();
-        tokio::task::spawn_blocking(move || run_peer(&kit_path, &["--setup", "drizzle-kit"], ""))
-            .await
-            .unwrap();
-    }
+    peer(&kit_path).setup("drizzle-kit").await;
     let from_kit = schema_of(&kit_path);
     let from_rust = schema_of(&rust_dir.db());
     let extra: Vec<_> = from_rust

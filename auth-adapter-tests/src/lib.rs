@@ -94,6 +94,8 @@
 pub mod cases;
 pub mod check;
 pub mod fixtures;
+#[cfg(feature = "interop")]
+pub mod interop;
 mod model;
 
 pub use model::{ModelConfig, run_model_check, run_model_check_with};

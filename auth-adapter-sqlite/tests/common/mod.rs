@@ -4,16 +4,14 @@
 #![allow(dead_code, unreachable_pub, clippy::expect_used, clippy::panic)]
 
 use std::future::Future;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
-use auth_adapter_core::{
-    AccountUpdate, Adapter, AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser,
-    ExpiredCount, NewUser, Result, SessionUpdate, UserUpdate, VerificationToken, async_trait,
-    chrono::{DateTime, Utc},
-};
+use auth_adapter_core::Adapter;
 use auth_adapter_sqlite::{SqliteAdapter, SqliteOptions};
+use auth_adapter_tests::interop::Guarded;
 
 /// How long a test waits for anything (a task, a signal, another call) before failing. Longer
 /// than the adapter's own default waits (30 s for a connection), so those report first.
@@ -94,13 +92,11 @@ impl Drop for TempDir {
     }
 }
 
-/// A migrated adapter on its own file; the file goes when the adapter is dropped.
+/// A migrated adapter on its own file; the file goes when the adapter is dropped. Derefs to
+/// a [`Guarded`] adapter: every `Adapter` method works on it, and `scratch.adapter` is the
+/// `SqliteAdapter` itself.
 #[derive(Debug)]
-pub struct Scratch {
-    pub adapter: SqliteAdapter,
-    // Dropped after the adapter (fields drop in order).
-    pub dir: TempDir,
-}
+pub struct Scratch(Guarded<SqliteAdapter, TempDir>);
 
 impl Scratch {
     pub async fn new() -> Self {
@@ -113,121 +109,19 @@ impl Scratch {
             .await
             .expect("open the database");
         adapter.migrate().await.expect("migrate");
-        Scratch { adapter, dir }
+        Scratch(Guarded::new(adapter, dir))
+    }
+}
+
+impl Deref for Scratch {
+    type Target = Guarded<SqliteAdapter, TempDir>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
 }
 
 /// The conformance suite's factory: a new migrated database file per call.
 pub async fn fresh_adapter() -> Arc<dyn Adapter> {
-    Arc::new(Scratch::new().await)
-}
-
-#[async_trait]
-impl Adapter for Scratch {
-    async fn create_user(&self, user: NewUser) -> Result<AdapterUser> {
-        self.adapter.create_user(user).await
-    }
-    async fn get_user(&self, id: &str) -> Result<Option<AdapterUser>> {
-        self.adapter.get_user(id).await
-    }
-    async fn get_user_by_email(&self, email: &str) -> Result<Option<AdapterUser>> {
-        self.adapter.get_user_by_email(email).await
-    }
-    async fn get_user_by_account(
-        &self,
-        provider: &str,
-        provider_account_id: &str,
-    ) -> Result<Option<AdapterUser>> {
-        self.adapter
-            .get_user_by_account(provider, provider_account_id)
-            .await
-    }
-    async fn update_user(&self, update: UserUpdate) -> Result<AdapterUser> {
-        self.adapter.update_user(update).await
-    }
-    async fn delete_user(&self, id: &str) -> Result<Option<AdapterUser>> {
-        self.adapter.delete_user(id).await
-    }
-    async fn link_account(&self, account: AdapterAccount) -> Result<AdapterAccount> {
-        self.adapter.link_account(account).await
-    }
-    async fn unlink_account(
-        &self,
-        provider: &str,
-        provider_account_id: &str,
-    ) -> Result<Option<AdapterAccount>> {
-        self.adapter
-            .unlink_account(provider, provider_account_id)
-            .await
-    }
-    async fn get_account(
-        &self,
-        provider: &str,
-        provider_account_id: &str,
-    ) -> Result<Option<AdapterAccount>> {
-        self.adapter
-            .get_account(provider, provider_account_id)
-            .await
-    }
-    async fn update_account(&self, update: AccountUpdate) -> Result<AdapterAccount> {
-        self.adapter.update_account(update).await
-    }
-    async fn create_session(&self, session: AdapterSession) -> Result<AdapterSession> {
-        self.adapter.create_session(session).await
-    }
-    async fn get_session_and_user(
-        &self,
-        session_token: &str,
-    ) -> Result<Option<(AdapterSession, AdapterUser)>> {
-        self.adapter.get_session_and_user(session_token).await
-    }
-    async fn update_session(&self, update: SessionUpdate) -> Result<Option<AdapterSession>> {
-        self.adapter.update_session(update).await
-    }
-    async fn delete_session(&self, session_token: &str) -> Result<Option<AdapterSession>> {
-        self.adapter.delete_session(session_token).await
-    }
-    async fn delete_sessions_by_user_id(&self, user_id: &str) -> Result<u64> {
-        self.adapter.delete_sessions_by_user_id(user_id).await
-    }
-    async fn create_verification_token(
-        &self,
-        token: VerificationToken,
-    ) -> Result<VerificationToken> {
-        self.adapter.create_verification_token(token).await
-    }
-    async fn use_verification_token(
-        &self,
-        identifier: &str,
-        token: &str,
-    ) -> Result<Option<VerificationToken>> {
-        self.adapter.use_verification_token(identifier, token).await
-    }
-    async fn create_authenticator(
-        &self,
-        authenticator: AdapterAuthenticator,
-    ) -> Result<AdapterAuthenticator> {
-        self.adapter.create_authenticator(authenticator).await
-    }
-    async fn get_authenticator(&self, credential_id: &str) -> Result<Option<AdapterAuthenticator>> {
-        self.adapter.get_authenticator(credential_id).await
-    }
-    async fn list_authenticators_by_user_id(
-        &self,
-        user_id: &str,
-    ) -> Result<Vec<AdapterAuthenticator>> {
-        self.adapter.list_authenticators_by_user_id(user_id).await
-    }
-    async fn update_authenticator_counter(
-        &self,
-        credential_id: &str,
-        counter: u32,
-    ) -> Result<AdapterAuthenticator> {
-        self.adapter
-            .update_authenticator_counter(credential_id, counter)
-            .await
-    }
-    async fn delete_expired(&self, now: DateTime<Utc>) -> Result<ExpiredCount> {
-        self.adapter.delete_expired(now).await
-    }
+    Arc::new(Scratch::new().await.0)
 }
