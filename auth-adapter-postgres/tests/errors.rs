@@ -7,27 +7,14 @@
 
 mod common;
 
+use common::session_for;
+
 use std::time::Duration;
 
-use auth_adapter_core::{
-    Adapter, AdapterError, AdapterSession, NewUser, backend::dates::truncate_to_millis,
-};
+use auth_adapter_core::{Adapter, AdapterError, NewUser};
 use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
-use chrono::{DateTime, TimeDelta, Utc};
 use common::migrated_adapter;
 use sqlx::postgres::PgPoolOptions;
-
-fn ms(date: DateTime<Utc>) -> DateTime<Utc> {
-    truncate_to_millis(date)
-}
-
-fn session_for(user_id: &str, token: &str) -> AdapterSession {
-    AdapterSession {
-        session_token: token.to_owned(),
-        user_id: user_id.to_owned(),
-        expires: ms(Utc::now() + TimeDelta::days(7)),
-    }
-}
 
 #[tokio::test]
 async fn conflicts_never_print_the_token() {

@@ -6,25 +6,14 @@
 
 mod common;
 
+use common::{ms, session_for};
+
 use auth_adapter_core::{
     AccountType, AccountUpdate, Adapter, AdapterAccount, AdapterAuthenticator, AdapterError,
     AdapterSession, Entity, NewUser, SessionUpdate, UserUpdate, VerificationToken,
-    backend::dates::truncate_to_millis,
 };
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{TimeDelta, Utc};
 use common::migrated_adapter;
-
-fn ms(date: DateTime<Utc>) -> DateTime<Utc> {
-    truncate_to_millis(date)
-}
-
-fn session_for(user_id: &str, token: &str) -> AdapterSession {
-    AdapterSession {
-        session_token: token.to_owned(),
-        user_id: user_id.to_owned(),
-        expires: ms(Utc::now() + TimeDelta::days(7)),
-    }
-}
 
 fn authenticator_for(user_id: &str, credential_id: &str) -> AdapterAuthenticator {
     AdapterAuthenticator {

@@ -8,25 +8,12 @@
 mod common;
 
 use auth_adapter_core::{
-    AccountType, Adapter, AdapterAccount, AdapterError, AdapterSession, Entity, NewUser,
-    UserUpdate, backend::dates::truncate_to_millis,
+    AccountType, Adapter, AdapterAccount, AdapterError, Entity, NewUser, UserUpdate,
 };
 use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
-use chrono::{DateTime, TimeDelta, Utc};
-use common::{create_upstream_tables, exec, migrated_adapter, unmigrated_adapter};
+use chrono::DateTime;
+use common::{create_upstream_tables, exec, migrated_adapter, session_for, unmigrated_adapter};
 use sqlx::PgPool;
-
-fn ms(date: DateTime<Utc>) -> DateTime<Utc> {
-    truncate_to_millis(date)
-}
-
-fn session_for(user_id: &str, token: &str) -> AdapterSession {
-    AdapterSession {
-        session_token: token.to_owned(),
-        user_id: user_id.to_owned(),
-        expires: ms(Utc::now() + TimeDelta::days(7)),
-    }
-}
 
 /// The names of the constraints and indexes in `schema`.
 async fn constraint_names(pool: &PgPool, schema: &str) -> Vec<String> {

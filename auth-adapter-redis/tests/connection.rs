@@ -8,18 +8,10 @@ mod common;
 
 use std::time::Duration;
 
-use auth_adapter_core::{Adapter, AdapterError, AdapterSession, NewUser, backend::dates};
+use auth_adapter_core::{Adapter, AdapterError, NewUser};
 use auth_adapter_redis::{RedisAdapter, RedisOptions};
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use common::*;
-
-fn session(user_id: &str, token: &str, expires_in: TimeDelta) -> AdapterSession {
-    AdapterSession {
-        session_token: token.to_owned(),
-        user_id: user_id.to_owned(),
-        expires: dates::truncate_to_millis(Utc::now() + expires_in),
-    }
-}
 
 #[tokio::test]
 async fn bad_option_values_are_invalid_input_never_clamped() {

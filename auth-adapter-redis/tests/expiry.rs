@@ -6,21 +6,11 @@
 
 mod common;
 
-use auth_adapter_core::{
-    Adapter, AdapterSession, NewUser, SessionUpdate, VerificationToken, backend::dates,
-};
+use auth_adapter_core::{Adapter, NewUser, SessionUpdate, VerificationToken, backend::dates};
 use auth_adapter_redis::RedisOptions;
 use chrono::{TimeDelta, Utc};
 use common::*;
 use serde_json::json;
-
-fn session(user_id: &str, token: &str, expires_in: TimeDelta) -> AdapterSession {
-    AdapterSession {
-        session_token: token.to_owned(),
-        user_id: user_id.to_owned(),
-        expires: dates::truncate_to_millis(Utc::now() + expires_in),
-    }
-}
 
 async fn pttl(conn: &mut redis::aio::ConnectionManager, key: &str) -> i64 {
     redis::cmd("PTTL")

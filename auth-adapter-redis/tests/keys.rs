@@ -9,20 +9,12 @@ mod common;
 use std::time::Duration;
 
 use auth_adapter_core::{
-    AccountType, AccountUpdate, Adapter, AdapterAccount, AdapterAuthenticator, AdapterSession,
-    NewUser, UserUpdate, VerificationToken, backend::dates,
+    AccountType, AccountUpdate, Adapter, AdapterAccount, AdapterAuthenticator, NewUser, UserUpdate,
+    VerificationToken, backend::dates,
 };
 use chrono::{TimeDelta, Utc};
 use common::*;
 use serde_json::{Value, json};
-
-fn session(user_id: &str, token: &str, expires_in: TimeDelta) -> AdapterSession {
-    AdapterSession {
-        session_token: token.to_owned(),
-        user_id: user_id.to_owned(),
-        expires: dates::truncate_to_millis(Utc::now() + expires_in),
-    }
-}
 
 fn authenticator(user_id: &str, credential_id: &str) -> AdapterAuthenticator {
     AdapterAuthenticator {

@@ -131,3 +131,17 @@ pub(crate) async fn fresh_adapter() -> Arc<dyn Adapter> {
     let (adapter, _, _) = migrated_adapter().await;
     Arc::new(adapter)
 }
+
+/// `date` cut to whole milliseconds, what every backend keeps.
+pub(crate) fn ms(date: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    auth_adapter_core::backend::dates::truncate_to_millis(date)
+}
+
+/// A session of `user_id` with `token`, expiring in a week (whole milliseconds).
+pub(crate) fn session_for(user_id: &str, token: &str) -> auth_adapter_core::AdapterSession {
+    auth_adapter_core::AdapterSession {
+        session_token: token.to_owned(),
+        user_id: user_id.to_owned(),
+        expires: ms(chrono::Utc::now() + chrono::TimeDelta::days(7)),
+    }
+}

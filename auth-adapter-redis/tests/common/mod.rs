@@ -111,3 +111,18 @@ pub fn redis_address() -> (String, u16) {
         other => panic!("the round-trip test needs a TCP REDIS_URL, not {other:?}"),
     }
 }
+
+/// A session of `user_id` with `token`, expiring `expires_in` from now (whole milliseconds).
+pub fn session(
+    user_id: &str,
+    token: &str,
+    expires_in: chrono::TimeDelta,
+) -> auth_adapter_core::AdapterSession {
+    auth_adapter_core::AdapterSession {
+        session_token: token.to_owned(),
+        user_id: user_id.to_owned(),
+        expires: auth_adapter_core::backend::dates::truncate_to_millis(
+            chrono::Utc::now() + expires_in,
+        ),
+    }
+}
