@@ -3,6 +3,7 @@
 use aes::Aes256;
 use aes::cipher::block_padding::Pkcs7;
 use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
+use aes_gcm::aead::consts::{U12, U16};
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use base64::Engine as _;
@@ -128,9 +129,9 @@ impl Compact {
     /// constant time); an `A256GCM` token only.
     pub(super) fn decrypt_gcm(&self, key: &[u8; 32]) -> Result<Vec<u8>, JwtError> {
         let cipher = Aes256Gcm::new(key.into());
-        let nonce = Nonce::<aes_gcm::aead::consts::U12>::try_from(self.iv.as_slice())
+        let nonce = Nonce::<U12>::try_from(self.iv.as_slice())
             .map_err(|_| JwtError::Malformed("IV length"))?;
-        let tag = Tag::<aes_gcm::aead::consts::U16>::try_from(self.tag.as_slice())
+        let tag = Tag::<U16>::try_from(self.tag.as_slice())
             .map_err(|_| JwtError::Malformed("tag length"))?;
         let mut plaintext = self.ciphertext.clone();
         cipher

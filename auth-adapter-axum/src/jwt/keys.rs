@@ -35,15 +35,12 @@ impl V5Keys {
         let info = format!("Auth.js Generated Encryption Key ({salt})");
         let cbc: [u8; 64] = hkdf_sha256(secret, salt.as_bytes(), info.as_bytes())?;
         let gcm: [u8; 32] = hkdf_sha256(secret, salt.as_bytes(), info.as_bytes())?;
-        let (mac, enc) = cbc.split_at(32);
-        let key = CbcHsKey {
-            mac: mac
-                .try_into()
-                .map_err(|_| JwtError::Unsupported("key length"))?,
-            enc: enc
-                .try_into()
-                .map_err(|_| JwtError::Unsupported("key length"))?,
+        let mut key = CbcHsKey {
+            mac: [0; 32],
+            enc: [0; 32],
         };
+        key.mac.copy_from_slice(&cbc[..32]);
+        key.enc.copy_from_slice(&cbc[32..]);
         Ok(Self {
             cbc_kid: thumbprint::<Sha512>(&cbc),
             cbc: key,
