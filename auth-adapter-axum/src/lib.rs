@@ -1,0 +1,34 @@
+//! Auth.js (next-auth) sessions for Rust web services.
+//!
+//! A Rust service beside an Auth.js app serves the same signed-in users: database sessions
+//! through an [`auth-adapter`](https://docs.rs/auth-adapter) backend, and JWT sessions
+//! through [`jwt`], which reads and writes the session cookies of Auth.js v5
+//! (`@auth/core`) and next-auth v4 byte-compatibly, with pure-Rust cryptography.
+//!
+//! For now the crate holds the framework-free [`jwt`] module; axum extractors build on it.
+//!
+//! ```
+//! use auth_adapter_axum::jwt::{Claims, DEFAULT_MAX_AGE, SessionJwt};
+//! use chrono::{TimeDelta, Utc};
+//!
+//! // The same AUTH_SECRET as the Auth.js app; the salt is the session cookie's name.
+//! let jwt = SessionJwt::v5(["the AUTH_SECRET of the Auth.js app"], "authjs.session-token")?;
+//!
+//! // Sign a user in: Auth.js reads this cookie value as its own.
+//! let claims = Claims::for_user("user-1", Some("Ada".into()), Some("ada@example.com".into()), None);
+//! let cookie_value = jwt.encode(&claims, DEFAULT_MAX_AGE, Utc::now())?;
+//!
+//! // Every request: decode; on a session read, re-issue so the expiry slides.
+//! let session = jwt.decode(&cookie_value, Utc::now())?;
+//! assert_eq!(session.name.as_deref(), Some("Ada"));
+//! let _refreshed = jwt.encode(&session, DEFAULT_MAX_AGE, Utc::now())?;
+//!
+//! // Past its expiry (plus 15 s of clock tolerance) the token means "signed out".
+//! let later = Utc::now() + DEFAULT_MAX_AGE + TimeDelta::seconds(16);
+//! assert!(jwt.decode(&cookie_value, later).is_err());
+//! # Ok::<(), auth_adapter_axum::jwt::JwtError>(())
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod jwt;
