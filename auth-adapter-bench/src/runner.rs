@@ -283,8 +283,9 @@ pub(crate) fn warm_up_time(duration: Duration) -> Duration {
     (duration / 10).min(Duration::from_millis(500))
 }
 
-/// [`measure_interleaved`] one round at a time, so the caller can run something else (the
-/// Auth.js adapter's process) between the rounds.
+/// Interleaved rounds of several ops (each op for one slice per round, in turn, after one
+/// unrecorded warm-up), driven one round at a time so the caller can run something else
+/// (the Auth.js adapter's process) between the rounds.
 pub(crate) struct Interleaved {
     ops: Vec<Arc<dyn Op>>,
     concurrency: usize,
