@@ -5,7 +5,35 @@
 //! through [`jwt`], which reads and writes the session cookies of Auth.js v5
 //! (`@auth/core`) and next-auth v4 byte-compatibly, with pure-Rust cryptography.
 //!
-//! For now the crate holds the framework-free [`jwt`] module; axum extractors build on it.
+//! In axum: put an [`AuthConfig`] in the app state (through [`FromRef`]), the
+//! [`session_cookies`] middleware on the router, and take [`AuthSession`] (or
+//! `Option<AuthSession>`) in a handler:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use auth_adapter_axum::{AuthConfig, AuthSession, Strategy, session_cookies};
+//! use auth_adapter_core::MemoryAdapter;
+//! use axum::{Json, Router, middleware, routing::get};
+//!
+//! async fn me(session: AuthSession) -> Json<serde_json::Value> {
+//!     Json(serde_json::json!({ "id": session.user.id, "email": session.user.email }))
+//! }
+//!
+//! # fn app() -> Result<Router, auth_adapter_axum::ConfigError> {
+//! let auth = AuthConfig::builder(Arc::new(MemoryAdapter::new())) // your backend here
+//!     .strategy(Strategy::Database) // Auth.js's default with an adapter
+//!     .secret("the AUTH_SECRET of the Auth.js app")
+//!     .site_url("https://app.example.com") // https: `__Secure-` cookies
+//!     .build()?;
+//! let app = Router::new()
+//!     .route("/api/me", get(me))
+//!     .layer(middleware::from_fn(session_cookies))
+//!     .with_state(auth);
+//! # Ok(app) }
+//! ```
+//!
+//! The [`jwt`] module is framework-free: it reads and writes the session JWTs of both
+//! Auth.js generations.
 //!
 //! ```
 //! use auth_adapter_axum::jwt::{Claims, DEFAULT_MAX_AGE, SessionJwt};
@@ -31,4 +59,15 @@
 
 #![deny(missing_docs)]
 
+mod config;
+mod extract;
 pub mod jwt;
+mod rejection;
+mod session_cookie;
+
+pub use config::{AuthConfig, AuthConfigBuilder, ConfigError, Strategy};
+pub use extract::{AuthSession, Session, session_cookies};
+pub use rejection::AuthRejection;
+
+/// Re-exported for app states that hold an [`AuthConfig`].
+pub use axum::extract::FromRef;
