@@ -14,8 +14,11 @@ for _, k in ipairs(redis.call('SRANDMEMBER', set, 4)) do
     redis.call('ZREM', K_SESSIONS_BY_EXPIRY, k)
   end
 end
-if ttl then prune_expired_members(K_SESSIONS_BY_EXPIRY) end
-if ttl and tonumber(exp) <= now_ms() then return 'EXPIRED' end
+if ttl then
+  local now = now_ms()
+  prune_expired_members(K_SESSIONS_BY_EXPIRY, now)
+  if tonumber(exp) <= now then return 'EXPIRED' end
+end
 if ttl then
   redis.call('SET', KEYS[1], json, 'PXAT', exp)
 else

@@ -7,8 +7,11 @@ if k then
   if decode(raw) then return 'CONFLICT' end
   return 'MALFORMED'
 end
-if ttl then prune_expired_members(K_TOKENS_BY_EXPIRY) end
-if ttl and tonumber(exp) <= now_ms() then return 'EXPIRED' end
+if ttl then
+  local now = now_ms()
+  prune_expired_members(K_TOKENS_BY_EXPIRY, now)
+  if tonumber(exp) <= now then return 'EXPIRED' end
+end
 local target = KEYS[1]
 if redis.call('EXISTS', target) == 1 then target = KEYS[2] end
 if ttl then
