@@ -24,8 +24,8 @@ pub enum Strategy {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// The JWT strategy needs `AUTH_SECRET`.
-    #[error("the JWT strategy needs a secret (Auth.js's AUTH_SECRET)")]
+    /// No secret: Auth.js's `AUTH_SECRET` keys the JWTs and the CSRF tokens.
+    #[error("a secret is required (Auth.js's AUTH_SECRET)")]
     MissingSecret,
     /// A secret is empty.
     #[error("a secret is empty")]
@@ -94,7 +94,7 @@ struct Inner {
     cookie_name: Option<String>,
     /// One codec per cookie name a v5 JWT may arrive in: the name is the key's salt.
     v5: Vec<(String, SessionJwt)>,
-    v4: Option<SessionJwt>,
+    v4: SessionJwt,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -168,7 +168,7 @@ impl AuthConfig {
     pub(crate) fn jwt_for(&self, name: Option<&str>) -> Option<&SessionJwt> {
         let name = name.unwrap_or_else(|| self.session_cookie_name());
         if name == cookies::LEGACY_SESSION_COOKIE || name == cookies::LEGACY_SECURE_SESSION_COOKIE {
-            return self.inner.v4.as_ref();
+            return Some(&self.inner.v4);
         }
         self.inner
             .v5
@@ -203,7 +203,8 @@ impl AuthConfigBuilder {
         self
     }
 
-    /// Auth.js's `AUTH_SECRET` (the JWT strategy needs it). Call it again to add older
+    /// Auth.js's `AUTH_SECRET` (required: it keys the session JWTs and the CSRF tokens, as
+    /// in Auth.js). Call it again to add older
     /// secrets that are still accepted (Auth.js's `AUTH_SECRET_1`, …): the first encodes.
     pub fn secret(mut self, secret: impl Into<String>) -> Self {
         self.secrets.push(secret.into());
@@ -229,7 +230,7 @@ impl AuthConfigBuilder {
         if self.secrets.iter().any(String::is_empty) {
             return Err(ConfigError::EmptySecret);
         }
-        if self.strategy == Strategy::Jwt && self.secrets.is_empty() {
+        if self.secrets.is_empty() {
             return Err(ConfigError::MissingSecret);
         }
         let secure = match self.site_url.as_deref() {
@@ -243,18 +244,16 @@ impl AuthConfigBuilder {
         {
             return Err(ConfigError::CookieName);
         }
-        let (mut v5, mut v4) = (Vec::new(), None);
-        if !self.secrets.is_empty() {
-            let names = [cookies::SECURE_SESSION_COOKIE, cookies::SESSION_COOKIE]
-                .into_iter()
-                .chain(self.cookie_name.as_deref());
-            for name in names {
-                let codec =
-                    SessionJwt::v5(&self.secrets, name).map_err(|_| ConfigError::MissingSecret)?;
-                v5.push((name.to_owned(), codec));
-            }
-            v4 = Some(SessionJwt::v4(&self.secrets).map_err(|_| ConfigError::MissingSecret)?);
+        let mut v5 = Vec::new();
+        let names = [cookies::SECURE_SESSION_COOKIE, cookies::SESSION_COOKIE]
+            .into_iter()
+            .chain(self.cookie_name.as_deref());
+        for name in names {
+            let codec =
+                SessionJwt::v5(&self.secrets, name).map_err(|_| ConfigError::MissingSecret)?;
+            v5.push((name.to_owned(), codec));
         }
+        let v4 = SessionJwt::v4(&self.secrets).map_err(|_| ConfigError::MissingSecret)?;
         Ok(AuthConfig {
             inner: Arc::new(Inner {
                 adapter: self.adapter,
@@ -296,17 +295,15 @@ mod tests {
             Err(ConfigError::EmptySecret)
         ));
         assert!(matches!(
-            builder().site_url("ftp://x").build(),
+            builder().secret("s").site_url("ftp://x").build(),
             Err(ConfigError::SiteUrl)
         ));
         assert!(matches!(
-            builder().cookie_name("a;b").build(),
+            builder().secret("s").cookie_name("a;b").build(),
             Err(ConfigError::CookieName)
         ));
-        assert!(
-            builder().build().is_ok(),
-            "database sessions need no secret"
-        );
+        assert!(matches!(builder().build(), Err(ConfigError::MissingSecret)));
+        assert!(builder().secret("s").build().is_ok());
     }
 
     #[test]

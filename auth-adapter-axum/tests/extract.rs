@@ -559,6 +559,7 @@ async fn the_policy_sets_the_lifetime_and_the_extractor_runs_once_per_request() 
     };
     let config = AuthConfig::builder(adapter.clone())
         .policy(policy)
+        .secret(SECRET)
         .build()
         .unwrap();
     async fn twice(a: AuthSession, b: Option<AuthSession>) -> String {
