@@ -92,6 +92,10 @@ struct Inner {
     secure: bool,
     secrets: Vec<String>,
     cookie_name: Option<String>,
+    /// `scheme://host[:port]` of the site URL, for the `Origin` check.
+    origin: Option<String>,
+    sign_in_url: Option<String>,
+    legacy_session_body: bool,
     /// One codec per cookie name a v5 JWT may arrive in: the name is the key's salt.
     v5: Vec<(String, SessionJwt)>,
     v4: SessionJwt,
@@ -125,6 +129,8 @@ impl AuthConfig {
             site_url: None,
             secrets: Vec::new(),
             cookie_name: None,
+            sign_in_url: None,
+            legacy_session_body: false,
         }
     }
 
@@ -155,6 +161,35 @@ impl AuthConfig {
             .cookie_name
             .as_deref()
             .unwrap_or_else(|| cookies::session_cookie_name(self.inner.secure))
+    }
+
+    /// The CSRF cookie's name: `__Host-authjs.csrf-token` on https, as Auth.js names it.
+    pub fn csrf_cookie_name(&self) -> &'static str {
+        if self.inner.secure {
+            "__Host-authjs.csrf-token"
+        } else {
+            "authjs.csrf-token"
+        }
+    }
+
+    /// The secret as Auth.js hashes it into CSRF tokens (its list joined with `,`).
+    pub(crate) fn csrf_secret(&self) -> String {
+        self.inner.secrets.join(",")
+    }
+
+    /// The site's origin (`https://app.example.com`), when a site URL was given.
+    pub(crate) fn origin(&self) -> Option<&str> {
+        self.inner.origin.as_deref()
+    }
+
+    /// Where [`require_auth`](crate::require_auth) sends a browser that is signed out.
+    pub(crate) fn sign_in_url(&self) -> Option<&str> {
+        self.inner.sign_in_url.as_deref()
+    }
+
+    /// Whether a signed-out `GET /session` answers `{}` (next-auth v4) instead of `null`.
+    pub(crate) fn legacy_session_body(&self) -> bool {
+        self.inner.legacy_session_body
     }
 
     /// Every cookie name a session is read from, in the order they are tried.
@@ -188,9 +223,26 @@ pub struct AuthConfigBuilder {
     site_url: Option<String>,
     secrets: Vec<String>,
     cookie_name: Option<String>,
+    sign_in_url: Option<String>,
+    legacy_session_body: bool,
 }
 
 impl AuthConfigBuilder {
+    /// The sign-in page a signed-out browser is redirected to by
+    /// [`require_auth`](crate::require_auth), with `callbackUrl` set to the page it asked
+    /// for (default: none, every signed-out request gets 401).
+    pub fn sign_in_url(mut self, url: impl Into<String>) -> Self {
+        self.sign_in_url = Some(url.into());
+        self
+    }
+
+    /// Answer a signed-out `GET /session` with `{}`, as next-auth v4 does, instead of
+    /// Auth.js v5's `null` (default `false`).
+    pub fn legacy_session_body(mut self, on: bool) -> Self {
+        self.legacy_session_body = on;
+        self
+    }
+
     /// The session lifetime and extension rule (Auth.js's `maxAge` and `updateAge`).
     pub fn policy(mut self, policy: SessionPolicy) -> Self {
         self.policy = policy;
@@ -262,11 +314,21 @@ impl AuthConfigBuilder {
                 secure,
                 secrets: self.secrets,
                 cookie_name: self.cookie_name,
+                origin: self.site_url.as_deref().map(origin_of),
+                sign_in_url: self.sign_in_url,
+                legacy_session_body: self.legacy_session_body,
                 v5,
                 v4,
             }),
         })
     }
+}
+
+/// `scheme://authority` of an http(s) URL, lower-cased as browsers send `Origin`.
+fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    format!("{scheme}://{authority}").to_ascii_lowercase()
 }
 
 /// RFC 6265's `token`: visible ASCII without separators.

@@ -63,7 +63,18 @@ impl Session {
 /// The `Set-Cookie` headers the extractor wants on the response, shared with the
 /// [`session_cookies`] middleware through the request's extensions.
 #[derive(Debug, Clone, Default)]
-struct CookieSlot(Arc<Mutex<Vec<HeaderValue>>>);
+pub(crate) struct CookieSlot(Arc<Mutex<Vec<HeaderValue>>>);
+
+impl CookieSlot {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<HeaderValue>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Puts `cookies` on the response instead of what was queued (signing out).
+    pub(crate) fn replace(&self, cookies: Vec<HeaderValue>) {
+        *self.lock() = cookies;
+    }
+}
 
 /// What the first extraction of a request found, for the next ones.
 #[derive(Debug, Clone)]
@@ -80,7 +91,7 @@ pub async fn session_cookies(mut request: Request, next: Next) -> Response {
     let slot = CookieSlot::default();
     request.extensions_mut().insert(slot.clone());
     let mut response = next.run(request).await;
-    let cookies = std::mem::take(&mut *slot.0.lock().unwrap_or_else(PoisonError::into_inner));
+    let cookies = std::mem::take(&mut *slot.lock());
     for cookie in cookies {
         response.headers_mut().append(SET_COOKIE, cookie);
     }
@@ -104,10 +115,7 @@ where
         let config = AuthConfig::from_ref(state);
         let (found, cookies) = resolve(parts, &config, Utc::now()).await;
         if let Some(slot) = parts.extensions.get::<CookieSlot>() {
-            slot.0
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .extend(cookies);
+            slot.lock().extend(cookies);
         }
         parts.extensions.insert(Resolved(found.clone()));
         found

@@ -60,14 +60,19 @@
 #![deny(missing_docs)]
 
 mod config;
+mod csrf;
 mod extract;
+mod guard;
 pub mod jwt;
 mod rejection;
+mod routes;
 mod session_cookie;
 
 pub use config::{AuthConfig, AuthConfigBuilder, ConfigError, Strategy};
 pub use extract::{AuthSession, Session, session_cookies};
+pub use guard::require_auth;
 pub use rejection::AuthRejection;
+pub use routes::{auth_router, auth_routes};
 
 /// Re-exported for app states that hold an [`AuthConfig`].
 pub use axum::extract::FromRef;

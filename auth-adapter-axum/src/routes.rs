@@ -1,0 +1,202 @@
+//! Auth.js's session routes: `GET /session`, `GET /csrf`, `POST /signout`.
+
+use auth_adapter_core::backend::dates;
+use axum::Extension;
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRef, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, EXPIRES, LOCATION, PRAGMA, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use percent_encoding::percent_decode_str;
+use serde_json::{Value, json};
+
+use crate::config::{AuthConfig, Strategy};
+use crate::csrf;
+use crate::extract::{AuthSession, CookieSlot, Session};
+use crate::session_cookie;
+
+/// The routes, to [`nest`](Router::nest) under any path: `GET /session`, `GET /csrf`,
+/// `POST /signout`. [`auth_router`] mounts them at Auth.js's `/api/auth`.
+///
+/// - `GET /session` answers as Auth.js does: `{"user": {"name", "email", "image"},
+///   "expires"}` when signed in, `null` when not (`{}` with
+///   [`legacy_session_body`](crate::AuthConfigBuilder::legacy_session_body)), never cached,
+///   and slides the session cookie (with the [`session_cookies`](crate::session_cookies)
+///   middleware).
+/// - `GET /csrf` answers `{"csrfToken"}` and sets Auth.js's double-submit cookie
+///   (`token|hash`, hash = SHA-256 of token and secret), reusing a valid one.
+/// - `POST /signout` deletes the database session, clears every session cookie name and
+///   chunk, and answers `{"url"}` (JSON clients, or `X-Auth-Return-Redirect: 1`) or a 302
+///   to a same-site `callbackUrl`. It is refused (403) from another site: a form must carry
+///   the `csrfToken` of the CSRF cookie (Auth.js's forms do); a JSON request must come from
+///   the site itself (`Origin` of the site URL, or `Sec-Fetch-Site: same-origin`), so a
+///   page's plain `fetch(…, {credentials: "include"})` works.
+pub fn auth_routes<S>() -> Router<S>
+where
+    AuthConfig: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
+    Router::new()
+        .route("/session", get(session))
+        .route("/csrf", get(csrf_token))
+        .route("/signout", post(sign_out))
+}
+
+/// [`auth_routes`] at `/api/auth`, to [`merge`](Router::merge) into an app.
+pub fn auth_router<S>() -> Router<S>
+where
+    AuthConfig: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
+    Router::new().nest("/api/auth", auth_routes())
+}
+
+/// Auth.js's headers for answers that must never be cached.
+fn no_store(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache, no-store"),
+    );
+    headers.insert(EXPIRES, HeaderValue::from_static("0"));
+    headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+async fn session(State(config): State<AuthConfig>, session: Option<AuthSession>) -> Response {
+    let body = match session {
+        Some(AuthSession { user, session }) => json!({
+            "user": {"name": user.name, "email": user.email, "image": user.image},
+            "expires": dates::to_iso(&session.expires()),
+        }),
+        None if config.legacy_session_body() => json!({}),
+        None => Value::Null,
+    };
+    no_store(Json(body).into_response())
+}
+
+async fn csrf_token(State(config): State<AuthConfig>, headers: HeaderMap) -> Response {
+    let secret = config.csrf_secret();
+    let name = config.csrf_cookie_name();
+    let existing = csrf::from_cookie(&headers, name, &secret);
+    let token = existing.clone().unwrap_or_else(csrf::new_token);
+    let mut response = no_store(Json(json!({"csrfToken": token})).into_response());
+    if existing.is_none() {
+        response.headers_mut().append(
+            SET_COOKIE,
+            csrf::cookie(name, &token, &secret, config.secure()),
+        );
+    }
+    response
+}
+
+/// A form body's fields, decoded.
+fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter_map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |s: &str| {
+                percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8()
+                    .ok()
+                    .map(|v| v.into_owned())
+            };
+            Some((decode(name)?, decode(value)?))
+        })
+        .collect()
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+/// Where to send the client after signing out: a same-site `callbackUrl`, else `/`.
+fn callback_url(config: &AuthConfig, requested: Option<&str>) -> String {
+    let fallback = config
+        .origin()
+        .map_or_else(|| "/".to_owned(), |o| format!("{o}/"));
+    let Some(url) = requested.filter(|u| !u.is_empty()) else {
+        return fallback;
+    };
+    if url.starts_with('/') && !url.starts_with("//") && !url.starts_with("/\\") {
+        return url.to_owned();
+    }
+    match config.origin() {
+        Some(origin)
+            if url.to_ascii_lowercase() == origin
+                || url
+                    .to_ascii_lowercase()
+                    .strip_prefix(origin)
+                    .is_some_and(|rest| rest.starts_with(['/', '?', '#'])) =>
+        {
+            url.to_owned()
+        }
+        _ => fallback,
+    }
+}
+
+async fn sign_out(
+    State(config): State<AuthConfig>,
+    headers: HeaderMap,
+    slot: Option<Extension<CookieSlot>>,
+    session: Option<AuthSession>,
+    body: Bytes,
+) -> Response {
+    let form = is_form(&headers);
+    let fields = if form { form_fields(&body) } else { Vec::new() };
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let allowed = if form {
+        csrf::verify(&headers, &config, field("csrfToken"))
+    } else {
+        csrf::same_site(&headers, &config)
+    };
+    if !allowed {
+        return (StatusCode::FORBIDDEN, Json(json!({"error": "csrf"}))).into_response();
+    }
+    if let Some(AuthSession {
+        session: Session::Database(row),
+        ..
+    }) = &session
+        && config.strategy() == Strategy::Database
+        && let Err(err) = config.adapter().delete_session(&row.session_token).await
+    {
+        return crate::AuthRejection::from_store(&err).into_response();
+    }
+    let url = callback_url(&config, field("callbackUrl"));
+    let json_answer = !form
+        || headers
+            .get("x-auth-return-redirect")
+            .is_some_and(|v| v.as_bytes() == b"1");
+    let mut response = if json_answer {
+        Json(json!({"url": url})).into_response()
+    } else {
+        let mut r = StatusCode::FOUND.into_response();
+        if let Ok(location) = HeaderValue::from_str(&url) {
+            r.headers_mut().insert(LOCATION, location);
+        }
+        r
+    };
+    // Reading the session may have queued a refreshed cookie: signing out replaces it.
+    let cleared = session_cookie::clear(&headers, config.read_names(), config.secure());
+    match slot {
+        Some(Extension(slot)) => slot.replace(cleared),
+        None => {
+            for cookie in cleared {
+                response.headers_mut().append(SET_COOKIE, cookie);
+            }
+        }
+    }
+    no_store(response)
+}
