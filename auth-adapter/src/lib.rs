@@ -13,6 +13,10 @@
 //! | `sqlite` | [`sqlite`] | [`SqliteAdapter`], [`SqliteOptions`] | SQLite, the `@auth/drizzle-adapter` tables |
 //! | `redis` | [`redis`] | [`RedisAdapter`], [`RedisOptions`] | Redis, the `@auth/unstorage-adapter` keys |
 //!
+//! And for web services, feature `axum`: module [`axum`] (the
+//! `auth-adapter-axum` crate), an extractor that accepts exactly the sessions Auth.js
+//! issues (database and JWT), Auth.js's session routes and a guard.
+//!
 //! No feature is on by default. Everything else of a backend (its other option types) is in
 //! its module; [`MigrationReport`] is one type for every backend.
 //!
@@ -67,6 +71,8 @@
     not(feature = "redis"),
     doc = "\n[`redis`]: #backends\n[`RedisAdapter`]: #backends\n[`RedisOptions`]: #backends"
 )]
+#![cfg_attr(feature = "axum", doc = "\n[`axum`]: mod@axum")]
+#![cfg_attr(not(feature = "axum"), doc = "\n[`axum`]: #backends")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
@@ -110,3 +116,9 @@ pub use auth_adapter_sqlite as sqlite;
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 #[doc(inline)]
 pub use auth_adapter_sqlite::{SqliteAdapter, SqliteOptions};
+
+/// Auth.js sessions in axum (feature `axum`): the `auth-adapter-axum` crate.
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+#[doc(inline)]
+pub use auth_adapter_axum as axum;
