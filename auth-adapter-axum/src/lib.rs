@@ -67,12 +67,14 @@ pub mod jwt;
 mod rejection;
 mod routes;
 mod session_cookie;
+mod sign_in;
 
 pub use config::{AuthConfig, AuthConfigBuilder, ConfigError, Strategy};
 pub use extract::{AuthSession, Session, session_cookies};
 pub use guard::require_auth;
 pub use rejection::AuthRejection;
 pub use routes::{auth_router, auth_routes};
+pub use sign_in::SignedIn;
 
 /// Re-exported for app states that hold an [`AuthConfig`].
 pub use axum::extract::FromRef;

@@ -13,7 +13,7 @@ use auth_adapter_core::{
 };
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router, middleware};
 use chrono::{TimeDelta, Utc};
@@ -583,4 +583,32 @@ async fn the_policy_sets_the_lifetime_and_the_extractor_runs_once_per_request() 
         stored.expires > Utc::now() + TimeDelta::minutes(55),
         "extended to an hour"
     );
+}
+
+#[tokio::test]
+async fn sign_in_issues_a_session_the_extractor_accepts_in_both_strategies() {
+    for strategy in [Strategy::Database, Strategy::Jwt] {
+        let adapter: Arc<dyn Adapter> = Arc::new(MemoryAdapter::new());
+        let config = config(adapter.clone(), strategy, "https://app.example.com");
+        let user = adapter
+            .create_user(NewUser::with_email("grace@example.com"))
+            .await
+            .unwrap();
+        let signed_in = config.sign_in(&user).await.unwrap();
+        let response = (signed_in, "ok").into_response();
+        let cookie = set_cookies(&response)[0].clone();
+        assert!(
+            cookie.starts_with("__Secure-authjs.session-token="),
+            "{strategy:?}: {cookie}"
+        );
+        assert!(
+            cookie.contains("; HttpOnly; SameSite=Lax; Secure"),
+            "{cookie}"
+        );
+        let pair = cookie.split(';').next().unwrap().to_owned();
+        let response = get_with(&app(config), "/me", &[("cookie", &pair)]).await;
+        assert_eq!(response.status(), StatusCode::OK, "{strategy:?}");
+        let body = json_body(response).await;
+        assert_eq!(body["id"], json!(user.id), "{strategy:?}");
+    }
 }
