@@ -182,10 +182,10 @@ async fn sign_out(
     let mut response = if json_answer {
         Json(json!({"url": url})).into_response()
     } else {
+        // A URL that cannot be a header value (control characters) goes home instead.
+        let location = HeaderValue::from_str(&url).unwrap_or(HeaderValue::from_static("/"));
         let mut r = StatusCode::FOUND.into_response();
-        if let Ok(location) = HeaderValue::from_str(&url) {
-            r.headers_mut().insert(LOCATION, location);
-        }
+        r.headers_mut().insert(LOCATION, location);
         r
     };
     // Reading the session may have queued a refreshed cookie: signing out replaces it.
