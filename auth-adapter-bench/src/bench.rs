@@ -9,8 +9,10 @@ use crate::BoxError;
 use crate::backends::{self, Store};
 use crate::busy_user;
 use crate::cli::{BackendKind, Options, Workload};
+use crate::extractor;
 use crate::js;
-use crate::report::{self, BusySummary, Kind, Row};
+use crate::jwt_decode;
+use crate::report::{self, BusySummary, Kind, RatioSummary, Row};
 use crate::runner::{self, Totals};
 use crate::workloads::{self, Dataset};
 
@@ -22,6 +24,8 @@ pub(crate) struct Outcome {
     pub(crate) notes: Vec<String>,
     /// One per backend that ran `busy_user`.
     pub(crate) busy: Vec<BusySummary>,
+    /// The ratios `extractor` and `jwt_decode` stand for, with their targets.
+    pub(crate) ratios: Vec<RatioSummary>,
 }
 
 fn run_id(kind: BackendKind, workload: Workload) -> String {
@@ -69,8 +73,20 @@ fn log_load(when: &str) {
 }
 
 async fn run_all(options: &Options, out: &mut Outcome) {
+    // jwt_decode asks no store: it runs once, after the workloads that do.
+    let store_workloads: Vec<Workload> = options
+        .workloads
+        .iter()
+        .copied()
+        .filter(|w| *w != Workload::JwtDecode)
+        .collect();
     // A selected backend without its server URL fails the run before anything starts.
-    for kind in &options.backends {
+    let backends = if store_workloads.is_empty() {
+        Vec::new()
+    } else {
+        options.backends.clone()
+    };
+    for kind in &backends {
         if let Err(e) = backends::url(*kind) {
             out.failures.push(e.to_string());
         }
@@ -92,8 +108,8 @@ async fn run_all(options: &Options, out: &mut Outcome) {
     } else {
         None
     };
-    for kind in options.backends.clone() {
-        for workload in options.workloads.clone() {
+    for kind in backends {
+        for workload in store_workloads.clone() {
             let id = run_id(kind, workload);
             log(&format!(
                 "{} {}: creating the store",
@@ -147,6 +163,24 @@ async fn run_all(options: &Options, out: &mut Outcome) {
             }
         }
     }
+    if options.workloads.contains(&Workload::JwtDecode) {
+        log("jwt_decode: Rust and Node decoding the same Auth.js session JWTs");
+        let (before, ratios_before) = (out.rows.len(), out.ratios.len());
+        let id = format!("{:x}_jwt", std::process::id());
+        tokio::select! {
+            () = jwt_decode::run(options, js_dir, &id, out) => {}
+            _ = tokio::signal::ctrl_c() => {
+                out.failures.push("jwt_decode: interrupted (Ctrl-C)".into());
+                return;
+            }
+        }
+        for row in &out.rows[before..] {
+            log_row(row, options.json);
+        }
+        for r in &out.ratios[ratios_before..] {
+            log_ratio(r, options.json);
+        }
+    }
 }
 
 /// The rows of one backend × workload. `js_dir` is `interop/` when the JS rows run. A
@@ -171,6 +205,17 @@ async fn run_workload(
         ));
     }
     let data: Arc<Dataset> = Arc::new(workloads::seed(&adapter, id, users, sessions).await?);
+    if workload == Workload::Extractor {
+        let (rows, ratios) = extractor::run(options, kind.name(), &adapter, &data, id).await?;
+        for row in &rows {
+            log_row(row, options.json);
+        }
+        for r in &ratios {
+            log_ratio(r, options.json);
+        }
+        out.ratios.extend(ratios);
+        return Ok(rows);
+    }
     if workload == Workload::BusyUser {
         let separate = store.separate_adapter().await?;
         let (rows, summary) =
@@ -312,8 +357,32 @@ async fn run_workload(
     Ok(rows)
 }
 
+/// Logs a ratio to stderr, and prints it as JSON on stdout with `--json`.
+pub(crate) fn log_ratio(r: &RatioSummary, json: bool) {
+    log(&format!(
+        "{} {} c={} {}: {}{}",
+        r.backend,
+        r.workload,
+        r.concurrency,
+        r.figure,
+        r.ratio
+            .map_or_else(|| "n/a".to_owned(), |v| format!("{v:.2}")),
+        match r.met() {
+            Some(true) => format!(" (target ≥ {:.2}: met)", r.target.unwrap_or_default()),
+            Some(false) => format!(" (target ≥ {:.2}: missed)", r.target.unwrap_or_default()),
+            None => String::new(),
+        }
+    ));
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(r).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        );
+    }
+}
+
 /// Logs a finished row to stderr, and prints it as JSON on stdout with `--json`.
-fn log_row(row: &Row, json: bool) {
+pub(crate) fn log_row(row: &Row, json: bool) {
     log(&format!(
         "{} {} c={} {}: {:.0} ops/s, p50 {} µs, p99 {} µs, {} errors{}",
         row.backend,
@@ -334,7 +403,7 @@ fn log_row(row: &Row, json: bool) {
 }
 
 /// A file removed when dropped.
-struct TempFile(std::path::PathBuf);
+pub(crate) struct TempFile(pub(crate) std::path::PathBuf);
 
 impl Drop for TempFile {
     fn drop(&mut self) {

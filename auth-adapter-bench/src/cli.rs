@@ -47,7 +47,7 @@ impl BackendKind {
     }
 }
 
-/// The five workloads, in the order they run.
+/// The seven workloads, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Workload {
     /// `get_session_and_user` on random existing tokens: the per-request path.
@@ -62,15 +62,24 @@ pub(crate) enum Workload {
     /// one with `--busy-sessions`, and other users' `get_session_and_user` latency with and
     /// without the writers.
     BusyUser,
+    /// `get_session_and_user` bare against a whole `GET /api/auth/session` through axum
+    /// (`auth-adapter-axum`'s extractor and middleware), on the same adapter and sessions.
+    Extractor,
+    /// Auth.js session JWTs decoded by `auth_adapter_axum::jwt::SessionJwt` (one thread)
+    /// and by `@auth/core/jwt` / `next-auth/jwt` in Node. Asks no store: it runs once,
+    /// whatever `--backend` says.
+    JwtDecode,
 }
 
 impl Workload {
-    pub(crate) const ALL: [Workload; 5] = [
+    pub(crate) const ALL: [Workload; 7] = [
         Workload::GetSessionAndUser,
         Workload::SignIn,
         Workload::CreateDeleteSession,
         Workload::VerificationToken,
         Workload::BusyUser,
+        Workload::Extractor,
+        Workload::JwtDecode,
     ];
 
     /// The name on the command line, in the output and in `interop/bench.mjs`.
@@ -81,6 +90,8 @@ impl Workload {
             Workload::CreateDeleteSession => "create_delete_session",
             Workload::VerificationToken => "verification_token",
             Workload::BusyUser => "busy_user",
+            Workload::Extractor => "extractor",
+            Workload::JwtDecode => "jwt_decode",
         }
     }
 
@@ -125,7 +136,7 @@ USAGE: auth-adapter-bench [OPTIONS]    (or scripts/bench [OPTIONS], which starts
 OPTIONS:
   --backend B          memory|sqlite|postgres|redis|all, or a comma list (default all)
   --workload W         get_session_and_user|sign_in|create_delete_session|verification_token|
-                       busy_user|all, or a comma list (default all)
+                       busy_user|extractor|jwt_decode|all, or a comma list (default all)
   --concurrency LIST   comma list of concurrent tasks per row (default 1,16)
   --duration D         measured time per row: 5s, 500ms, or seconds (default 5s)
   --users N            users created before the run (default 1000)
@@ -134,7 +145,7 @@ OPTIONS:
   --pool-size N        PostgreSQL connections in the pool the adapter and raw sqlx share
                        (default: the largest --concurrency, which is how interop/bench.mjs
                        sizes @auth/pg-adapter's pool)
-  --no-js              skip the Auth.js adapters (node interop/bench.mjs)
+  --no-js              skip the Auth.js rows (node interop/bench.mjs, interop/bench-jwt.mjs)
   --json               one JSON object per row on stdout instead of the table (and one
                        per busy_user summary, whose kind is summary)
   --smoke              a quick check that everything runs: 200ms per row, 50 users,
@@ -162,6 +173,19 @@ WORKLOADS:
                          a writer phase stops after a slice (--duration/5, at most 1 s) or
                          N/10 creates (at least 50), and its sessions are deleted, untimed,
                          so the users' counts stay within 0..N/10 and N..1.1N.
+  extractor              auth-adapter-axum in the same process, on the same adapter and
+                         sessions: the bare get_session_and_user(random token) against a whole
+                         GET /api/auth/session with that session's cookie through an axum
+                         Router (auth_router() + the session_cookies middleware, via
+                         tower::ServiceExt::oneshot, body read), and the same request with no
+                         cookie (the HTTP path alone); ratio axum ÷ bare ops/s (target
+                         ≥ 0.90: the extractor costs at most 10 %)
+  jwt_decode             Auth.js session JWTs (encoded here, 100 users' claims): Rust
+                         SessionJwt::v5 / ::v4 decode on one thread against @auth/core/jwt /
+                         next-auth/jwt decode in one Node loop (node interop/bench-jwt.mjs),
+                         interleaved; ratios Rust ÷ Node ops/s and ops per CPU-second
+                         (target for v5 ≥ 10). Always concurrency 1; asks no store, so it runs
+                         once whatever --backend says
 
 ENVIRONMENT:
   DATABASE_URL         PostgreSQL server for --backend postgres (a schema is created per run)

@@ -1,4 +1,5 @@
-//! The Auth.js adapters from npm, driven by `node interop/bench.mjs` on the same store.
+//! The Auth.js adapters from npm, driven by `node interop/bench.mjs` on the same store, and
+//! Auth.js's session JWT decoding, by `node interop/bench-jwt.mjs`.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -72,6 +73,9 @@ struct JsResult {
     /// `[[µs, count], ...]` (asked for with `--histogram`).
     #[serde(default)]
     histogram: Vec<(u64, u64)>,
+    /// The process's CPU time in the measured window (bench-jwt.mjs prints it).
+    #[serde(default)]
+    cpu_seconds: Option<f64>,
 }
 
 /// One run of bench.mjs: the row's figures, and every latency in a histogram, to merge
@@ -80,6 +84,8 @@ struct JsResult {
 pub(crate) struct JsRun {
     pub(crate) measurement: Measurement,
     pub(crate) hist: Histogram<u64>,
+    /// The process's CPU time in the measured window, when the script reports it.
+    pub(crate) cpu_seconds: Option<f64>,
 }
 
 fn micros(v: Option<f64>) -> u64 {
@@ -99,11 +105,51 @@ pub(crate) async fn run(
     warmup: Duration,
     input: &Path,
 ) -> Result<JsRun, BoxError> {
+    let args = [
+        "--adapter",
+        target.adapter,
+        "--workload",
+        workload.name(),
+        "--concurrency",
+        &concurrency.to_string(),
+    ]
+    .map(str::to_owned);
+    let what = format!(
+        "bench.mjs --adapter {} --workload {}",
+        target.adapter,
+        workload.name()
+    );
+    run_script(
+        dir,
+        "bench.mjs",
+        &args,
+        &target.env,
+        duration,
+        warmup,
+        input,
+        &what,
+    )
+    .await
+}
+
+/// Runs `node <dir>/<script> <args> --duration-ms … --warmup-ms … --histogram --input
+/// <input>` (bench.mjs, bench-jwt.mjs: the same output line) and reads its result. `what`
+/// names the run in errors.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn run_script(
+    dir: &Path,
+    script: &str,
+    args: &[String],
+    env: &[(&'static str, String)],
+    duration: Duration,
+    warmup: Duration,
+    input: &Path,
+    what: &str,
+) -> Result<JsRun, BoxError> {
     let duration_ms = duration.as_millis().max(1);
     let mut cmd = tokio::process::Command::new("node");
-    cmd.arg(dir.join("bench.mjs"))
-        .args(["--adapter", target.adapter, "--workload", workload.name()])
-        .args(["--concurrency", &concurrency.to_string()])
+    cmd.arg(dir.join(script))
+        .args(args)
         .args(["--duration-ms", &duration_ms.to_string()])
         .args(["--warmup-ms", &warmup.as_millis().to_string()])
         .arg("--histogram")
@@ -114,26 +160,19 @@ pub(crate) async fn run(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    for (k, v) in &target.env {
+    for (k, v) in env {
         cmd.env(k, v);
     }
     let limit = (duration + warmup) * 2 + Duration::from_secs(90);
     let output = tokio::time::timeout(limit, cmd.output())
         .await
-        .map_err(|_| {
-            format!(
-                "node bench.mjs ({}) did not finish within {limit:?}",
-                target.adapter
-            )
-        })?
-        .map_err(|e| format!("could not start node bench.mjs: {e}"))?;
+        .map_err(|_| format!("node {what} did not finish within {limit:?}"))?
+        .map_err(|e| format!("could not start node {script}: {e}"))?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     let stderr = stderr.trim();
     if !output.status.success() {
         return Err(format!(
-            "node bench.mjs --adapter {} --workload {} failed ({}): {}",
-            target.adapter,
-            workload.name(),
+            "node {what} failed ({}): {}",
             output.status,
             tail(stderr, 1500)
         )
@@ -146,18 +185,18 @@ pub(crate) async fn run(
         .find(|l| l.trim_start().starts_with('{'))
         .ok_or_else(|| {
             format!(
-                "node bench.mjs printed no result line; stderr: {}",
+                "node {script} printed no result line; stderr: {}",
                 tail(stderr, 1500)
             )
         })?;
     let r: JsResult = serde_json::from_str(line)
-        .map_err(|e| format!("node bench.mjs printed an unreadable result ({e}): {line}"))?;
+        .map_err(|e| format!("node {script} printed an unreadable result ({e}): {line}"))?;
     let mut hist = runner::new_histogram();
     for (us, count) in &r.histogram {
         hist.saturating_record_n(*us, *count);
     }
     let measurement = Measurement {
-        // bench.mjs counts successful ops only; count failed ones as ops too, like the Rust rows.
+        // The scripts count successful ops only; count failed ones as ops too, like the Rust rows.
         ops: r.ops + r.errors,
         errors: r.errors,
         seconds: r.seconds,
@@ -168,7 +207,11 @@ pub(crate) async fn run(
             tail(first, 500).to_owned()
         }),
     };
-    Ok(JsRun { measurement, hist })
+    Ok(JsRun {
+        measurement,
+        hist,
+        cpu_seconds: r.cpu_seconds,
+    })
 }
 
 /// The last `max` bytes of `s` (at a character boundary).

@@ -10,7 +10,9 @@ mod backends;
 mod bench;
 mod busy_user;
 mod cli;
+mod extractor;
 mod js;
+mod jwt_decode;
 mod report;
 mod runner;
 mod workloads;
@@ -48,6 +50,10 @@ fn main() -> ExitCode {
         if !outcome.busy.is_empty() {
             println!();
             print!("{}", report::busy_table(&outcome.busy));
+        }
+        if !outcome.ratios.is_empty() {
+            println!();
+            print!("{}", report::ratio_table(&outcome.ratios));
         }
     }
     for note in &outcome.notes {

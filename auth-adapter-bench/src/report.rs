@@ -12,8 +12,11 @@ pub(crate) enum Kind {
     Adapter,
     /// The same lookup written by hand with the raw driver, in this process.
     Raw,
-    /// The Auth.js adapter from npm, driven by `node interop/bench.mjs`.
+    /// The Auth.js code from npm, driven by `node interop/bench.mjs` (adapters) or
+    /// `node interop/bench-jwt.mjs` (session JWTs).
     Js,
+    /// A whole HTTP request through an axum `Router` (`auth-adapter-axum`), in this process.
+    Axum,
 }
 
 /// One line of the results.
@@ -170,6 +173,75 @@ pub(crate) struct LookupP99 {
     /// `writers_at_n_us ÷ writers_at_0_us`: what the busy user's sessions add to the
     /// writers' load.
     pub(crate) ratio_vs_writers_at_0: Option<f64>,
+}
+
+/// A ratio one of the workloads stands for (`extractor`: axum ÷ bare lookup; `jwt_decode`:
+/// Rust ÷ Auth.js), with its target.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct RatioSummary {
+    pub(crate) backend: String,
+    pub(crate) workload: &'static str,
+    /// Always `ratio`, to tell this JSON line from a row.
+    pub(crate) kind: &'static str,
+    pub(crate) concurrency: usize,
+    /// What is divided by what.
+    pub(crate) figure: String,
+    pub(crate) ratio: Option<f64>,
+    /// The least the ratio should be, when there is a target.
+    pub(crate) target: Option<f64>,
+}
+
+impl RatioSummary {
+    pub(crate) fn new(
+        backend: &str,
+        workload: &'static str,
+        concurrency: usize,
+        figure: impl Into<String>,
+        ratio: Option<f64>,
+        target: Option<f64>,
+    ) -> Self {
+        RatioSummary {
+            backend: backend.to_owned(),
+            workload,
+            kind: "ratio",
+            concurrency,
+            figure: figure.into(),
+            ratio,
+            target,
+        }
+    }
+
+    /// Whether the target is met (`None`: no target, or no ratio).
+    pub(crate) fn met(&self) -> Option<bool> {
+        Some(self.ratio? >= self.target?)
+    }
+}
+
+/// The ratio summaries as a Markdown table.
+pub(crate) fn ratio_table(summaries: &[RatioSummary]) -> String {
+    let header = [
+        "backend", "workload", "conc", "figure", "ratio", "target", "met",
+    ];
+    let body = summaries
+        .iter()
+        .map(|s| {
+            vec![
+                s.backend.clone(),
+                s.workload.to_owned(),
+                s.concurrency.to_string(),
+                s.figure.clone(),
+                s.ratio.map(|r| format!("{r:.2}×")).unwrap_or_default(),
+                s.target.map(|t| format!("≥ {t:.2}×")).unwrap_or_default(),
+                match s.met() {
+                    Some(true) => "yes".to_owned(),
+                    Some(false) => "no".to_owned(),
+                    None => String::new(),
+                },
+            ]
+        })
+        .collect();
+    let right = [false, false, true, false, true, true, false];
+    markdown(&header, &right, body)
 }
 
 /// `a ÷ b` to two decimals, or `None` when `b` is 0.
@@ -343,6 +415,40 @@ mod tests {
         assert_eq!(v["create_ratio"], 0.9);
         assert_eq!(v["lookup_p99"][0]["writers_at_n_us"], 950);
         assert_eq!(ratio(1.0, 0.0), None);
+    }
+
+    #[test]
+    fn ratio_summaries_say_whether_the_target_is_met() {
+        let met = RatioSummary::new(
+            "memory",
+            "extractor",
+            1,
+            "a ÷ b",
+            ratio(95.0, 100.0),
+            Some(0.9),
+        );
+        let missed = RatioSummary::new("-", "jwt_decode", 1, "c ÷ d", ratio(5.0, 1.0), Some(10.0));
+        let none = RatioSummary::new("-", "jwt_decode", 1, "e ÷ f", ratio(5.0, 1.0), None);
+        assert_eq!(met.met(), Some(true));
+        assert_eq!(missed.met(), Some(false));
+        assert_eq!(none.met(), None);
+        let t = ratio_table(&[met, missed, none]);
+        assert_eq!(t.lines().count(), 5, "{t}");
+        assert!(
+            t.contains("0.95×") && t.contains("≥ 10.00×") && t.contains("| no"),
+            "{t}"
+        );
+        let v: serde_json::Value = serde_json::to_value(RatioSummary::new(
+            "redis",
+            "extractor",
+            16,
+            "x",
+            Some(0.5),
+            Some(0.9),
+        ))
+        .unwrap();
+        assert_eq!(v["kind"], "ratio");
+        assert_eq!(v["target"], 0.9);
     }
 
     #[test]

@@ -126,10 +126,10 @@ pub(crate) fn dataset_size(workload: Workload, users: usize, sessions: usize) ->
     match workload {
         // busy_user's other users, whose sessions its probe looks up (the busy users are
         // created by the workload itself).
-        Workload::GetSessionAndUser | Workload::BusyUser => (users, sessions),
+        Workload::GetSessionAndUser | Workload::BusyUser | Workload::Extractor => (users, sessions),
         // Sessions are created for existing users.
         Workload::CreateDeleteSession => (users, 0),
-        Workload::SignIn | Workload::VerificationToken => (0, 0),
+        Workload::SignIn | Workload::VerificationToken | Workload::JwtDecode => (0, 0),
     }
 }
 
@@ -138,7 +138,9 @@ fn err(e: impl std::fmt::Display) -> String {
 }
 
 /// The workload as calls on `adapter`. For `busy_user`, that is its probe: lookups of the
-/// other users' sessions (its writers are [`crate::busy_user`]'s).
+/// other users' sessions (its writers are [`crate::busy_user`]'s); for `extractor`, the bare
+/// lookup its axum requests are compared with ([`crate::extractor`]). `jwt_decode` asks no
+/// store ([`crate::jwt_decode`]): it gets the lookup too, and is never run through here.
 pub(crate) fn adapter_op(
     workload: Workload,
     adapter: Arc<dyn Adapter>,
@@ -148,9 +150,10 @@ pub(crate) fn adapter_op(
     let counter = AtomicU64::new(0);
     let run_id = run_id.to_owned();
     match workload {
-        Workload::GetSessionAndUser | Workload::BusyUser => {
-            Arc::new(GetSessionAndUser { adapter, data })
-        }
+        Workload::GetSessionAndUser
+        | Workload::BusyUser
+        | Workload::Extractor
+        | Workload::JwtDecode => Arc::new(GetSessionAndUser { adapter, data }),
         Workload::SignIn => Arc::new(SignIn {
             adapter,
             run_id,
