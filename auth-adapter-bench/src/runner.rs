@@ -78,7 +78,10 @@ pub(crate) struct TaskResult {
 }
 
 /// When the tasks of a phase stop starting calls: at `until`, and earlier once `budget`
-/// calls have started (all tasks together) or once `stop` is set.
+/// calls have started (all tasks together) or once `stop` is set. Every task makes its
+/// first call whatever `until` and `stop` say (the budget permitting): on a loaded machine
+/// a task can start after the phase's end, and a row without a single call would be
+/// reported as a failure of the store.
 #[derive(Clone)]
 pub(crate) struct Limits {
     pub(crate) until: Instant,
@@ -87,15 +90,17 @@ pub(crate) struct Limits {
 }
 
 impl Limits {
-    /// Whether a task may start one more call (taking it from the budget if there is one).
-    fn go(&self) -> bool {
-        if Instant::now() >= self.until {
+    /// Whether a task may start one more call (taking it from the budget if there is one);
+    /// `first`: it has made none yet.
+    fn go(&self, first: bool) -> bool {
+        if !first && Instant::now() >= self.until {
             return false;
         }
-        if self
-            .stop
-            .as_ref()
-            .is_some_and(|s| s.load(Ordering::Relaxed))
+        if !first
+            && self
+                .stop
+                .as_ref()
+                .is_some_and(|s| s.load(Ordering::Relaxed))
         {
             return false;
         }
@@ -112,7 +117,7 @@ async fn task_loop(op: Arc<dyn Op>, seed: u64, limits: Limits, record: bool) -> 
     let mut rng = Rng::new(seed);
     let mut hist = new_histogram();
     let (mut ops, mut errors, mut first_error) = (0u64, 0u64, None);
-    while limits.go() {
+    while limits.go(ops == 0) {
         let start = Instant::now();
         let result = op.call(rng.next()).await;
         let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
@@ -392,8 +397,9 @@ mod tests {
         for m in &ms {
             assert_eq!(m.errors, 0, "{m:?}");
             assert!(m.ops > 0, "{m:?}");
-            // Three slices of 40 ms each.
-            assert!((0.1..0.5).contains(&m.seconds), "{m:?}");
+            // Three slices of 40 ms each (and, on a loaded machine, whatever the scheduler
+            // adds: this checks the slices add up, not speed).
+            assert!((0.1..5.0).contains(&m.seconds), "{m:?}");
         }
     }
 
@@ -413,9 +419,17 @@ mod tests {
             budget: None,
             stop: Some(Arc::new(AtomicBool::new(true))),
         };
-        let (results, seconds) = run_limited(&op, 4, stopped, true, 1).await;
-        assert_eq!(results.iter().map(|r| r.ops).sum::<u64>(), 0);
-        assert!(seconds < 1.0);
+        // Stopped from the start: each task still makes its first call, then stops.
+        let (results, _) = run_limited(&op, 4, stopped, true, 1).await;
+        assert_eq!(results.iter().map(|r| r.ops).collect::<Vec<_>>(), [1, 1, 1, 1]);
+        // Past its end from the start: the same.
+        let over = Limits {
+            until: Instant::now(),
+            budget: None,
+            stop: None,
+        };
+        let (results, _) = run_limited(&op, 4, over, true, 1).await;
+        assert_eq!(results.iter().map(|r| r.ops).collect::<Vec<_>>(), [1, 1, 1, 1]);
     }
 
     #[test]
