@@ -76,6 +76,7 @@
 mod adapter;
 pub mod backend;
 pub mod cookies;
+mod counter;
 mod error;
 #[cfg(feature = "memory")]
 mod memory;
@@ -86,6 +87,7 @@ mod session_policy;
 mod token;
 
 pub use adapter::Adapter;
+pub use counter::{Count, CounterStore, MAX_WINDOW};
 pub use error::{AdapterError, Entity, Result};
 #[cfg(feature = "memory")]
 pub use memory::MemoryAdapter;

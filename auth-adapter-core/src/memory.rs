@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::adapter::Adapter;
 use crate::backend::validate;
@@ -25,6 +25,8 @@ struct State {
     sessions: HashMap<String, AdapterSession>,
     tokens: HashMap<AccountKey, VerificationToken>,
     authenticators: HashMap<String, AdapterAuthenticator>,
+    /// Counters: the count and when the window ends.
+    counters: HashMap<String, (u64, DateTime<Utc>)>,
 }
 
 impl State {
@@ -347,5 +349,54 @@ impl Adapter for MemoryAdapter {
             sessions: (sessions - state.sessions.len()) as u64,
             verification_tokens: (tokens - state.tokens.len()) as u64,
         })
+    }
+}
+
+#[async_trait]
+impl crate::CounterStore for MemoryAdapter {
+    async fn increment(&self, key: &str, window: TimeDelta) -> Result<crate::Count> {
+        validate::counter(key, window)?;
+        let now = Utc::now();
+        let mut state = self.state();
+        let entry = state
+            .counters
+            .entry(key.to_owned())
+            .or_insert((0, now + window));
+        if entry.1 <= now {
+            *entry = (0, now + window);
+        }
+        entry.0 += 1;
+        Ok(crate::Count {
+            count: entry.0,
+            resets_in: entry.1 - now,
+        })
+    }
+
+    async fn count(&self, key: &str) -> Result<crate::Count> {
+        let now = Utc::now();
+        let state = self.state();
+        Ok(match state.counters.get(key) {
+            Some(&(count, ends)) if ends > now => crate::Count {
+                count,
+                resets_in: ends - now,
+            },
+            _ => crate::Count {
+                count: 0,
+                resets_in: TimeDelta::zero(),
+            },
+        })
+    }
+
+    async fn reset(&self, key: &str) -> Result<()> {
+        self.state().counters.remove(key);
+        Ok(())
+    }
+
+    async fn purge_expired(&self) -> Result<u64> {
+        let now = Utc::now();
+        let mut state = self.state();
+        let before = state.counters.len();
+        state.counters.retain(|_, (_, ends)| *ends > now);
+        Ok((before - state.counters.len()) as u64)
     }
 }

@@ -1,5 +1,7 @@
 //! [`PostgresAdapter`]: the [`Adapter`] trait over a sqlx `PgPool`.
 
+mod counters;
+
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;

@@ -60,12 +60,13 @@
 //! | `accounts_user_id_fkey`, `sessions_user_id_fkey`, `authenticators_user_id_fkey` | `FOREIGN KEY ("userId") REFERENCES users (id) ON DELETE CASCADE` | no rows for missing users; `delete_user` is one atomic statement |
 //! | `accounts_user_id_idx`, `sessions_user_id_idx`, `authenticators_user_id_idx` | index on `"userId"` | sign out everywhere, the cascades, authenticator lists |
 //! | table `authenticators` | `"credentialID" TEXT` PK, `"userId" INTEGER`, `"providerAccountId" TEXT`, `"credentialPublicKey" TEXT`, `counter BIGINT` (checked to the `u32` range), `"credentialDeviceType" TEXT`, `"credentialBackedUp" BOOLEAN`, `transports TEXT` | WebAuthn, which pg-adapter does not implement |
+//! | table `auth_adapter_counters` | `key TEXT` PK, `count BIGINT`, `resets_at TIMESTAMPTZ` | the [`CounterStore`](auth_adapter_core::CounterStore) (attempt and rate limits shared by every instance): one upsert per increment, windows on the server's clock |
 //!
 //! All of it is additive: **Node's `@auth/pg-adapter` keeps working on the same tables**.
 //! It writes the same columns; its `deleteUser` deletes the user first and then the
 //! (already cascaded) sessions and accounts; and where its writes would now break a unique
 //! key, it gets an error instead of creating the duplicate. It never touches
-//! `authenticators`.
+//! `authenticators` or `auth_adapter_counters`.
 //!
 //! # Migrations
 //!

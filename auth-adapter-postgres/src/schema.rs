@@ -135,6 +135,20 @@ const TABLES: &[Table] = &[
             "transports",
         ],
     },
+    // Ours, for the CounterStore (attempt and rate limits shared by every instance).
+    // @auth/pg-adapter never reads it.
+    Table {
+        name: "auth_adapter_counters",
+        create: r#"CREATE TABLE {s}.auth_adapter_counters
+(
+  key TEXT NOT NULL,
+  count BIGINT NOT NULL,
+  resets_at TIMESTAMPTZ NOT NULL,
+
+  CONSTRAINT auth_adapter_counters_pkey PRIMARY KEY (key)
+)"#,
+        columns: &["key", "count", "resets_at"],
+    },
 ];
 
 /// A constraint `migrate` adds to upstream's tables, with the check that existing rows

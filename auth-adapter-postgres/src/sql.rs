@@ -67,6 +67,10 @@ pub(crate) struct Statements {
     pub(crate) list_authenticators_by_user_id: Sql,
     pub(crate) update_authenticator_counter: Sql,
     pub(crate) delete_expired: Sql,
+    pub(crate) increment_counter: Sql,
+    pub(crate) get_counter: Sql,
+    pub(crate) delete_counter: Sql,
+    pub(crate) purge_counters: Sql,
 }
 
 impl Statements {
@@ -152,6 +156,21 @@ impl Statements {
             // Both deletes in one statement, so they happen together.
             delete_expired: sql(format!(
                 "WITH expired_sessions AS (DELETE FROM {s}.sessions WHERE expires < $1 RETURNING 1), expired_tokens AS (DELETE FROM {s}.verification_token WHERE expires < $1 RETURNING 1) SELECT (SELECT count(*) FROM expired_sessions), (SELECT count(*) FROM expired_tokens)"
+            )),
+            // The CounterStore, on the server's clock: one upsert adds one, opening a new
+            // window when the old one has ended; the answer is the count and the
+            // milliseconds left ($1 key, $2 window in ms).
+            increment_counter: sql(format!(
+                r#"INSERT INTO {s}.auth_adapter_counters AS c (key, count, resets_at) VALUES ($1, 1, now() + $2 * interval '1 millisecond') ON CONFLICT (key) DO UPDATE SET count = CASE WHEN c.resets_at <= now() THEN 1 ELSE c.count + 1 END, resets_at = CASE WHEN c.resets_at <= now() THEN excluded.resets_at ELSE c.resets_at END RETURNING count, (extract(epoch FROM resets_at - now()) * 1000)::bigint"#
+            )),
+            get_counter: sql(format!(
+                "SELECT count, (extract(epoch FROM resets_at - now()) * 1000)::bigint FROM {s}.auth_adapter_counters WHERE key = $1 AND resets_at > now()"
+            )),
+            delete_counter: sql(format!(
+                "DELETE FROM {s}.auth_adapter_counters WHERE key = $1"
+            )),
+            purge_counters: sql(format!(
+                "DELETE FROM {s}.auth_adapter_counters WHERE resets_at <= now()"
             )),
         }
     }

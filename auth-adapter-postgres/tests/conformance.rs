@@ -6,3 +6,16 @@ mod common;
 use common::fresh_adapter;
 
 auth_adapter_tests::conformance_suite!(fresh_adapter);
+
+mod counters {
+    use std::sync::Arc;
+
+    use auth_adapter_core::CounterStore;
+
+    async fn fresh_counters() -> Arc<dyn CounterStore> {
+        let (adapter, _, _) = super::common::migrated_adapter().await;
+        Arc::new(adapter)
+    }
+
+    auth_adapter_tests::counter_suite!(fresh_counters);
+}

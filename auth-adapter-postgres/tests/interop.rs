@@ -88,9 +88,13 @@ async fn shared_schema(tables: Tables) -> (PostgresAdapter, Peer) {
     let adapter = PostgresAdapter::from_pool(pool, PostgresOptions::new().schema(&schema)).unwrap();
     let report = adapter.migrate().await.unwrap();
     match tables {
-        Tables::RustMigrated => assert_eq!(report.created_tables.len(), 5, "{report:?}"),
+        Tables::RustMigrated => assert_eq!(report.created_tables.len(), 6, "{report:?}"),
         Tables::UpstreamAdopted => {
-            assert_eq!(report.created_tables, ["authenticators"], "{report:?}");
+            assert_eq!(
+                report.created_tables,
+                ["authenticators", "auth_adapter_counters"],
+                "{report:?}"
+            );
             assert_eq!(report.added_constraints.len(), 6, "{report:?}");
         }
     }

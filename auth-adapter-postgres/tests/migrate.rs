@@ -57,7 +57,8 @@ async fn migrate_creates_everything_once_then_is_a_no_op() {
             "accounts",
             "sessions",
             "verification_token",
-            "authenticators"
+            "authenticators",
+            "auth_adapter_counters"
         ]
     );
     assert_eq!(first.added_constraints.len(), 6, "{first:?}");
@@ -182,7 +183,10 @@ async fn adopting_an_upstream_database_keeps_every_row_and_works() {
     let before = snapshot(pool.clone(), schema.clone()).await;
 
     let report = adapter.migrate().await.unwrap();
-    assert_eq!(report.created_tables, ["authenticators"]);
+    assert_eq!(
+        report.created_tables,
+        ["authenticators", "auth_adapter_counters"]
+    );
     assert_eq!(report.added_constraints.len(), 6);
     assert_eq!(snapshot(pool.clone(), schema.clone()).await, before);
     assert!(adapter.migrate().await.unwrap().is_noop());

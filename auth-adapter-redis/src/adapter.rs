@@ -1,5 +1,7 @@
 //! [`RedisAdapter`]: the [`Adapter`] on Redis.
 
+mod counters;
+
 use std::collections::HashMap;
 use std::fmt;
 

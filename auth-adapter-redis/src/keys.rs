@@ -28,6 +28,8 @@ pub(crate) const USER_ACCOUNTS: &str = "auth-adapter:user-accounts:";
 /// first part makes these keys unambiguous.
 pub(crate) const ACCOUNT_ALT: &str = "auth-adapter:account:";
 pub(crate) const TOKEN_ALT: &str = "auth-adapter:token:";
+/// A counter of the [`CounterStore`](auth_adapter_core::CounterStore).
+pub(crate) const COUNTER: &str = "auth-adapter:counter:";
 pub(crate) const TOKENS_BY_EXPIRY: &str = "auth-adapter:tokens-by-expiry";
 
 /// The names the Lua scripts use for these prefixes (`K_USER` is `ARGV[1] .. "user:"`, …):
@@ -120,6 +122,9 @@ impl Keys {
     }
     pub(crate) fn authenticator_by_user(&self, id: &str) -> String {
         self.key(AUTHENTICATOR_BY_USER, &[id])
+    }
+    pub(crate) fn counter(&self, key: &str) -> String {
+        self.key(COUNTER, &[key])
     }
     pub(crate) fn sessions_by_expiry(&self) -> String {
         self.key(SESSIONS_BY_EXPIRY, &[])

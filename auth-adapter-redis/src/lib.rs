@@ -73,6 +73,7 @@
 //! | `{p}auth-adapter:sessions-by-expiry` | sorted set | full session keys, scored by `expires` (ms since the epoch) |
 //! | `{p}auth-adapter:tokens-by-expiry` | sorted set | full verification-token keys, scored by `expires` |
 //! | `{p}auth-adapter:account:{n}:{provider}:{providerAccountId}` | string | an account whose Auth.js key another account holds (`n`: bytes in `provider`) |
+//! | `{p}auth-adapter:counter:{key}` | string | a counter of the [`CounterStore`](auth_adapter_core::CounterStore): the count, with a TTL at the end of its window (one script per increment) |
 //! | `{p}auth-adapter:token:{n}:{identifier}:{token}` | string | a verification token whose Auth.js key another token holds (`n`: bytes in `identifier`) |
 //!
 //! The key names are written once, in `src/keys.rs`; the Lua scripts (`src/lua/`) get them

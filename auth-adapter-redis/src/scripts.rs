@@ -134,6 +134,7 @@ macro_rules! scripts {
 scripts! {
     APPLY_EXPIRY = "apply_expiry.lua";
     COMPARE_AND_SET = "compare_and_set.lua";
+    COUNTER_INCREMENT = "counter_increment.lua";
     CREATE_AUTHENTICATOR = "create_authenticator.lua";
     CREATE_SESSION = "create_session.lua";
     CREATE_TOKEN = "create_token.lua";

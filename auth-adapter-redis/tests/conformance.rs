@@ -13,3 +13,18 @@ async fn fresh_adapter() -> Arc<dyn Adapter> {
 }
 
 auth_adapter_tests::conformance_suite!(fresh_adapter);
+
+mod counters {
+    use std::sync::Arc;
+
+    use auth_adapter_core::CounterStore;
+    use auth_adapter_redis::RedisOptions;
+
+    use super::common;
+
+    async fn fresh_counters() -> Arc<dyn CounterStore> {
+        Arc::new(common::adapter_with(RedisOptions::new().key_prefix(common::fresh_prefix())).await)
+    }
+
+    auth_adapter_tests::counter_suite!(fresh_counters);
+}

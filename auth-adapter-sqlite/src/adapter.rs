@@ -1,5 +1,7 @@
 //! [`SqliteAdapter`] and its [`Adapter`] implementation.
 
+mod counters;
+
 use std::path::Path;
 
 use async_trait::async_trait;

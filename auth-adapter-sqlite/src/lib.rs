@@ -66,7 +66,10 @@
 //! `type` this crate does not know is kept as [`AccountType::Other`](auth_adapter_core::AccountType).
 //!
 //! **Additions** to the drizzle layout, none of which the JS adapter notices: the indexes
-//! `account_userId_idx` and `session_userId_idx` (user deletes, "sign out everywhere"), and
+//! `account_userId_idx` and `session_userId_idx` (user deletes, "sign out everywhere"), the
+//! table `auth_adapter_counter` (`key` text PK, `count` integer, `resetsAt` integer epoch
+//! ms) behind the [`CounterStore`](auth_adapter_core::CounterStore) (attempt and rate limits
+//! shared by every process on the file; one upsert per increment), and
 //! `PRAGMA user_version` = [`SCHEMA_VERSION`] to track this crate's migrations (drizzle
 //! does not use `user_version`; its own migrator keeps a `__drizzle_migrations` table, which
 //! this crate leaves alone). If you manage the schema with `drizzle-kit push`, it will offer

@@ -7,7 +7,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use crate::errors::driver_error;
 
 /// The schema version this crate writes to `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 1;
+/// Version 2 added `auth_adapter_counter`.
+pub const SCHEMA_VERSION: i64 = 2;
 
 struct Table {
     name: &'static str,
@@ -110,6 +111,18 @@ const TABLES: &[Table] = &[
             "credentialBackedUp",
             "transports",
         ],
+    },
+    // Ours, for the CounterStore: attempt and rate limits shared by every process on the
+    // file. @auth/drizzle-adapter never reads it.
+    Table {
+        name: "auth_adapter_counter",
+        ddl: "CREATE TABLE `auth_adapter_counter` (
+\t`key` text PRIMARY KEY NOT NULL,
+\t`count` integer NOT NULL,
+\t`resetsAt` integer NOT NULL
+);
+",
+        columns: &["key", "count", "resetsAt"],
     },
 ];
 

@@ -204,6 +204,21 @@ pub(crate) const DELETE_EXPIRED_TOKENS: &str = concat!(
     " < ?1"
 );
 
+// The CounterStore: one upsert adds one, opening a new window when the old one has ended
+// (?1 key, ?2 now in ms, ?3 the new window's end in ms).
+pub(crate) const INCREMENT_COUNTER: &str = r#"INSERT INTO "auth_adapter_counter" ("key", "count", "resetsAt") VALUES (?1, 1, ?3)
+ON CONFLICT ("key") DO UPDATE SET
+  "count" = CASE WHEN "resetsAt" <= ?2 THEN 1 ELSE "count" + 1 END,
+  "resetsAt" = CASE WHEN "resetsAt" <= ?2 THEN excluded."resetsAt" ELSE "resetsAt" END
+RETURNING "count", "resetsAt""#;
+
+pub(crate) const SELECT_COUNTER: &str = r#"SELECT "count", "resetsAt" FROM "auth_adapter_counter" WHERE "key" = ?1 AND "resetsAt" > ?2"#;
+
+pub(crate) const DELETE_COUNTER: &str = r#"DELETE FROM "auth_adapter_counter" WHERE "key" = ?1"#;
+
+pub(crate) const DELETE_EXPIRED_COUNTERS: &str =
+    r#"DELETE FROM "auth_adapter_counter" WHERE "resetsAt" <= ?1"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,3 +7,9 @@ mod common;
 use common::fresh_adapter;
 
 auth_adapter_tests::conformance_suite!(fresh_adapter);
+
+mod counters {
+    use super::common::fresh_counters;
+
+    auth_adapter_tests::counter_suite!(fresh_counters);
+}

@@ -52,9 +52,14 @@ async fn open(origin: Origin) -> (SqliteAdapter, TempDir) {
         .unwrap();
     let report = adapter.migrate().await.unwrap();
     match origin {
-        Origin::Rust => assert_eq!(report.created_tables.len(), 5, "{report:?}"),
+        Origin::Rust => assert_eq!(report.created_tables.len(), 6, "{report:?}"),
         Origin::DrizzleKit => {
-            assert!(report.created_tables.is_empty(), "{report:?}");
+            // Only this crate's counter table is added beside drizzle-kit's tables.
+            assert_eq!(
+                report.created_tables,
+                ["auth_adapter_counter"],
+                "{report:?}"
+            );
             assert_eq!(
                 report.created_indexes,
                 ["account_userId_idx", "session_userId_idx"]
@@ -544,7 +549,7 @@ fn schema_of(path: &Path) -> Vec<(String, String, String, Option<String>)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn migrate_writes_exactly_the_drizzle_kit_schema_plus_two_indexes() {
+async fn migrate_writes_exactly_the_drizzle_kit_schema_plus_two_indexes_and_the_counter_table() {
     let (rust, rust_dir) = open(Origin::Rust).await;
     let kit_dir = TempDir::new();
     let kit_path = kit_dir.db();
@@ -556,8 +561,19 @@ async fn migrate_writes_exactly_the_drizzle_kit_schema_plus_two_indexes() {
         .filter(|object| !from_kit.contains(object))
         .map(|(_, name, _, _)| name.as_str())
         .collect();
-    assert_eq!(extra, ["account_userId_idx", "session_userId_idx"]);
-    assert_eq!(from_rust.len(), from_kit.len() + 2, "{from_kit:#?}");
+    assert_eq!(
+        extra,
+        [
+            "account_userId_idx",
+            "session_userId_idx",
+            "auth_adapter_counter"
+        ]
+    );
+    assert_eq!(
+        from_rust.len(),
+        from_kit.len() + extra.len(),
+        "{from_kit:#?}"
+    );
 
     // Adopting the drizzle-kit file makes it identical to ours.
     let adopted = SqliteAdapter::open(&kit_path, SqliteOptions::default())

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod authenticators;
 pub mod concurrency;
+pub mod counters;
 pub mod dates;
 pub mod input;
 pub mod keys;

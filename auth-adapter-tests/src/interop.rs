@@ -341,6 +341,28 @@ impl<A, G> Guarded<A, G> {
 }
 
 #[async_trait]
+impl<A: auth_adapter_core::CounterStore, G: Debug + Send + Sync + 'static>
+    auth_adapter_core::CounterStore for Guarded<A, G>
+{
+    async fn increment(
+        &self,
+        key: &str,
+        window: auth_adapter_core::chrono::TimeDelta,
+    ) -> AdapterResult<auth_adapter_core::Count> {
+        self.adapter.increment(key, window).await
+    }
+    async fn count(&self, key: &str) -> AdapterResult<auth_adapter_core::Count> {
+        self.adapter.count(key).await
+    }
+    async fn reset(&self, key: &str) -> AdapterResult<()> {
+        self.adapter.reset(key).await
+    }
+    async fn purge_expired(&self) -> AdapterResult<u64> {
+        self.adapter.purge_expired().await
+    }
+}
+
+#[async_trait]
 impl<A: Adapter, G: Debug + Send + Sync + 'static> Adapter for Guarded<A, G> {
     async fn create_user(&self, user: NewUser) -> AdapterResult<AdapterUser> {
         self.adapter.create_user(user).await

@@ -18,3 +18,10 @@ fn every_case_has_a_unique_name() {
     names.dedup();
     assert_eq!(names.len(), auth_adapter_tests::CASE_NAMES.len());
 }
+
+mod counters {
+    async fn fresh_counters() -> std::sync::Arc<dyn auth_adapter_core::CounterStore> {
+        std::sync::Arc::new(auth_adapter_core::MemoryAdapter::new())
+    }
+    auth_adapter_tests::counter_suite!(fresh_counters);
+}

@@ -95,6 +95,18 @@ pub fn option_at_least_one(option: &'static str, value: usize) -> Result<()> {
     Ok(())
 }
 
+/// Checks a counter's key and window (see [`CounterStore`](crate::CounterStore)).
+pub fn counter(key_value: &str, window: chrono::TimeDelta) -> Result<()> {
+    long_key("key", key_value)?;
+    if window < chrono::TimeDelta::milliseconds(1) || window > crate::counter::MAX_WINDOW {
+        return Err(AdapterError::invalid(
+            "window",
+            "must be at least 1 ms and at most a year",
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a time limit option: longer than zero (a zero limit would fail every call).
 pub fn option_time_limit(option: &'static str, value: std::time::Duration) -> Result<()> {
     if value.is_zero() {

@@ -125,3 +125,8 @@ impl Deref for Scratch {
 pub async fn fresh_adapter() -> Arc<dyn Adapter> {
     Arc::new(Scratch::new().await.0)
 }
+
+/// The counter suite's factory: a new migrated database file per call.
+pub async fn fresh_counters() -> Arc<dyn auth_adapter_core::CounterStore> {
+    Arc::new(Scratch::new().await.0)
+}
