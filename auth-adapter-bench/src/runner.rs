@@ -421,7 +421,10 @@ mod tests {
         };
         // Stopped from the start: each task still makes its first call, then stops.
         let (results, _) = run_limited(&op, 4, stopped, true, 1).await;
-        assert_eq!(results.iter().map(|r| r.ops).collect::<Vec<_>>(), [1, 1, 1, 1]);
+        assert_eq!(
+            results.iter().map(|r| r.ops).collect::<Vec<_>>(),
+            [1, 1, 1, 1]
+        );
         // Past its end from the start: the same.
         let over = Limits {
             until: Instant::now(),
@@ -429,7 +432,10 @@ mod tests {
             stop: None,
         };
         let (results, _) = run_limited(&op, 4, over, true, 1).await;
-        assert_eq!(results.iter().map(|r| r.ops).collect::<Vec<_>>(), [1, 1, 1, 1]);
+        assert_eq!(
+            results.iter().map(|r| r.ops).collect::<Vec<_>>(),
+            [1, 1, 1, 1]
+        );
     }
 
     #[test]
