@@ -45,7 +45,10 @@ async function main() {
       throw new ConfigError(`STRATEGY must be one of ${STRATEGIES.join(", ")}, got ${JSON.stringify(strategy)}`);
     }
     requireEnv(env, "AUTH_SECRET");
-    backend = await openBackend(name, env);
+    // PG_POOL_SIZE (optional): pg.Pool's size, for the benchmark (auth-adapter-bench
+    // http_session gives it the size of the Rust side's pool); lib/pg.mjs's default otherwise.
+    const poolSize = env.PG_POOL_SIZE ? Number(env.PG_POOL_SIZE) : undefined;
+    backend = await openBackend(name, env, { poolSize });
     await backend.check();
     return serve(backend, strategy);
   } catch (error) {

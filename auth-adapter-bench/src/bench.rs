@@ -10,6 +10,7 @@ use crate::backends::{self, Store};
 use crate::busy_user;
 use crate::cli::{BackendKind, Options, Workload};
 use crate::extractor;
+use crate::http_session;
 use crate::js;
 use crate::jwt_decode;
 use crate::report::{self, BusySummary, Kind, RatioSummary, Row};
@@ -110,6 +111,15 @@ async fn run_all(options: &Options, out: &mut Outcome) {
     };
     for kind in backends {
         for workload in store_workloads.clone() {
+            if workload == Workload::HttpSession
+                && !matches!(kind, BackendKind::Postgres | BackendKind::Redis)
+            {
+                out.notes.push(format!(
+                    "http_session skipped on {}: it runs on postgres and redis only",
+                    kind.name()
+                ));
+                continue;
+            }
             let id = run_id(kind, workload);
             log(&format!(
                 "{} {}: creating the store",
@@ -207,6 +217,27 @@ async fn run_workload(
     let data: Arc<Dataset> = Arc::new(workloads::seed(&adapter, id, users, sessions).await?);
     if workload == Workload::Extractor {
         let (rows, ratios) = extractor::run(options, kind.name(), &adapter, &data, id).await?;
+        for row in &rows {
+            log_row(row, options.json);
+        }
+        for r in &ratios {
+            log_ratio(r, options.json);
+        }
+        out.ratios.extend(ratios);
+        return Ok(rows);
+    }
+    if workload == Workload::HttpSession {
+        let target = store.js();
+        let express = js_dir.zip(target.as_ref());
+        if express.is_none() {
+            out.notes.push(format!(
+                "{} http_session: the @auth/express rows skipped (no interop/node_modules, \
+                 no node, or --no-js): axum rows only",
+                kind.name()
+            ));
+        }
+        let (rows, ratios) =
+            http_session::run(options, kind.name(), &adapter, &data, id, express).await?;
         for row in &rows {
             log_row(row, options.json);
         }

@@ -47,7 +47,7 @@ impl BackendKind {
     }
 }
 
-/// The seven workloads, in the order they run.
+/// The eight workloads, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Workload {
     /// `get_session_and_user` on random existing tokens: the per-request path.
@@ -65,6 +65,9 @@ pub(crate) enum Workload {
     /// `get_session_and_user` bare against a whole `GET /api/auth/session` through axum
     /// (`auth-adapter-axum`'s extractor and middleware), on the same adapter and sessions.
     Extractor,
+    /// `GET /api/auth/session` over a loopback socket: axum with this crate against the
+    /// `@auth/express` app on the same store (PostgreSQL and Redis only).
+    HttpSession,
     /// Auth.js session JWTs decoded by `auth_adapter_axum::jwt::SessionJwt` (one thread)
     /// and by `@auth/core/jwt` / `next-auth/jwt` in Node. Asks no store: it runs once,
     /// whatever `--backend` says.
@@ -72,13 +75,14 @@ pub(crate) enum Workload {
 }
 
 impl Workload {
-    pub(crate) const ALL: [Workload; 7] = [
+    pub(crate) const ALL: [Workload; 8] = [
         Workload::GetSessionAndUser,
         Workload::SignIn,
         Workload::CreateDeleteSession,
         Workload::VerificationToken,
         Workload::BusyUser,
         Workload::Extractor,
+        Workload::HttpSession,
         Workload::JwtDecode,
     ];
 
@@ -91,6 +95,7 @@ impl Workload {
             Workload::VerificationToken => "verification_token",
             Workload::BusyUser => "busy_user",
             Workload::Extractor => "extractor",
+            Workload::HttpSession => "http_session",
             Workload::JwtDecode => "jwt_decode",
         }
     }
@@ -136,7 +141,8 @@ USAGE: auth-adapter-bench [OPTIONS]    (or scripts/bench [OPTIONS], which starts
 OPTIONS:
   --backend B          memory|sqlite|postgres|redis|all, or a comma list (default all)
   --workload W         get_session_and_user|sign_in|create_delete_session|verification_token|
-                       busy_user|extractor|jwt_decode|all, or a comma list (default all)
+                       busy_user|extractor|http_session|jwt_decode|all, or a comma list
+                       (default all)
   --concurrency LIST   comma list of concurrent tasks per row (default 1,16)
   --duration D         measured time per row: 5s, 500ms, or seconds (default 5s)
   --users N            users created before the run (default 1000)
@@ -180,6 +186,13 @@ WORKLOADS:
                          tower::ServiceExt::oneshot, body read), and the same request with no
                          cookie (the HTTP path alone); ratio axum ÷ bare ops/s (target
                          ≥ 0.90: the extractor costs at most 10 %)
+  http_session           GET /api/auth/session over loopback TCP (HTTP/1.1 keep-alive, one
+                         connection per concurrent task, a random seeded session's cookie):
+                         axum::serve with auth_router() + session_cookies in this process
+                         against node interop/authjs-app.mjs (@auth/express, database
+                         strategy) on the same store, interleaved; ratio axum ÷ express req/s
+                         (target ≥ 5 at concurrency 16). PostgreSQL and Redis only; without
+                         interop/node_modules (or with --no-js) only the axum rows run
   jwt_decode             Auth.js session JWTs (encoded here, 100 users' claims): Rust
                          SessionJwt::v5 / ::v4 decode on one thread against @auth/core/jwt /
                          next-auth/jwt decode in one Node loop (node interop/bench-jwt.mjs),

@@ -25,12 +25,13 @@ use crate::workloads::{self, Dataset};
 /// The least axum ÷ bare ops/s may be: the extractor costs at most 10 %.
 pub(crate) const TARGET: f64 = 0.9;
 
+/// The `AUTH_SECRET` of the apps under test (`http_session` gives it to Auth.js's too).
+pub(crate) const SECRET: &str = "auth-adapter-bench secret";
+
 /// The app under test: Auth.js's routes and the cookie middleware, on `adapter` (database
 /// strategy, `http`: the cookie is `authjs.session-token`).
 pub(crate) fn router(adapter: Arc<dyn Adapter>) -> Result<Router, BoxError> {
-    let config = AuthConfig::builder(adapter)
-        .secret("auth-adapter-bench secret")
-        .build()?;
+    let config = AuthConfig::builder(adapter).secret(SECRET).build()?;
     Ok(Router::new()
         .merge(auth_router())
         .layer(middleware::from_fn(session_cookies))
@@ -93,7 +94,7 @@ impl Op for SessionRequest {
     }
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 

@@ -11,6 +11,7 @@ mod bench;
 mod busy_user;
 mod cli;
 mod extractor;
+mod http_session;
 mod js;
 mod jwt_decode;
 mod report;

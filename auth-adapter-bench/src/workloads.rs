@@ -126,7 +126,10 @@ pub(crate) fn dataset_size(workload: Workload, users: usize, sessions: usize) ->
     match workload {
         // busy_user's other users, whose sessions its probe looks up (the busy users are
         // created by the workload itself).
-        Workload::GetSessionAndUser | Workload::BusyUser | Workload::Extractor => (users, sessions),
+        Workload::GetSessionAndUser
+        | Workload::BusyUser
+        | Workload::Extractor
+        | Workload::HttpSession => (users, sessions),
         // Sessions are created for existing users.
         Workload::CreateDeleteSession => (users, 0),
         Workload::SignIn | Workload::VerificationToken | Workload::JwtDecode => (0, 0),
@@ -153,6 +156,7 @@ pub(crate) fn adapter_op(
         Workload::GetSessionAndUser
         | Workload::BusyUser
         | Workload::Extractor
+        | Workload::HttpSession
         | Workload::JwtDecode => Arc::new(GetSessionAndUser { adapter, data }),
         Workload::SignIn => Arc::new(SignIn {
             adapter,
