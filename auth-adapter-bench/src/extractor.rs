@@ -132,17 +132,13 @@ pub(crate) async fn run(
     let mut ratios = Vec::new();
     for (i, &concurrency) in options.concurrency.iter().enumerate() {
         let seed = (i as u64) << 32 | 0xa8e5;
-        let rounds = u32::try_from(options.duration.as_secs())
-            .unwrap_or(1)
-            .max(1);
-        let mut run = runner::Interleaved::new(&op_list, concurrency, seed);
-        run.warm_up(runner::warm_up_time(options.duration)).await;
-        for _ in 0..rounds {
-            run.round(options.duration / rounds).await;
-        }
+        let rounds = u32::try_from(options.duration.as_secs()).unwrap_or(1);
+        let measured =
+            runner::measure_interleaved(&op_list, concurrency, options.duration, rounds, seed)
+                .await;
         let mut group: Vec<Row> = ops
             .iter()
-            .zip(&run.finish())
+            .zip(&measured)
             .map(|((kind, name, _), m)| Row::new(backend, workload, concurrency, *kind, name, m))
             .collect();
         report::fill_ratios(&mut group);

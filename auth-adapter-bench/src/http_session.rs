@@ -439,17 +439,13 @@ async fn measure(
         }
         let op_list: Vec<Arc<dyn Op>> = ops.iter().map(|(_, _, op)| Arc::clone(op)).collect();
         let seed = (i as u64) << 32 | 0x4770;
-        let rounds = u32::try_from(options.duration.as_secs())
-            .unwrap_or(1)
-            .max(1);
-        let mut run = runner::Interleaved::new(&op_list, concurrency, seed);
-        run.warm_up(runner::warm_up_time(options.duration)).await;
-        for _ in 0..rounds {
-            run.round(options.duration / rounds).await;
-        }
+        let rounds = u32::try_from(options.duration.as_secs()).unwrap_or(1);
+        let measured =
+            runner::measure_interleaved(&op_list, concurrency, options.duration, rounds, seed)
+                .await;
         let mut group: Vec<Row> = ops
             .iter()
-            .zip(&run.finish())
+            .zip(&measured)
             .map(|((kind, name, _), m)| Row::new(backend, workload, concurrency, *kind, name, m))
             .collect();
         if let (Some(app), Some(first)) = (

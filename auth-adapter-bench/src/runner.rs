@@ -266,7 +266,6 @@ impl Totals {
 /// So a change in the machine's background load during the run hits every op alike, and
 /// their ratio stays fair. Before the first round, each op runs an unrecorded warm-up of a
 /// tenth of `duration` (at most 500 ms) which fills pools and statement caches.
-#[cfg(test)]
 pub(crate) async fn measure_interleaved(
     ops: &[Arc<dyn Op>],
     concurrency: usize,
