@@ -31,7 +31,8 @@ fn equal(a: &str, b: &str) -> bool {
 
 /// The token of a valid CSRF cookie (`token|hash` with the hash of this secret).
 pub(crate) fn from_cookie(headers: &HeaderMap, name: &str, secret: &str) -> Option<String> {
-    let value = session_cookie::find(headers, [name])
+    let cookies = session_cookie::RequestCookies::parse(headers);
+    let value = session_cookie::find(&cookies, headers, [name])
         .filter(|p| matches!(p.source, session_cookie::Source::Cookie(_)))?
         .token;
     let (token, mac) = value.split_once('|')?;

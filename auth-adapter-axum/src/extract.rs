@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use crate::config::{AuthConfig, Strategy};
 use crate::jwt::Claims;
 use crate::rejection::AuthRejection;
-use crate::session_cookie::{self, Presented, Source};
+use crate::session_cookie::{self, Presented, RequestCookies, Source};
 
 /// The session of a signed-in request, and its user.
 ///
@@ -147,7 +147,9 @@ async fn resolve(
     config: &AuthConfig,
     now: DateTime<Utc>,
 ) -> (Result<Option<AuthSession>, AuthRejection>, Vec<HeaderValue>) {
-    let Some(presented) = session_cookie::find(&parts.headers, config.read_names()) else {
+    let cookies = RequestCookies::parse(&parts.headers);
+    let Some(presented) = session_cookie::find(&cookies, &parts.headers, config.read_names())
+    else {
         return (Ok(None), Vec::new());
     };
     let found = match config.strategy() {
@@ -164,7 +166,7 @@ async fn resolve(
             };
             match value {
                 Some(value) => session_cookie::write(
-                    &parts.headers,
+                    &cookies,
                     name,
                     &value,
                     session.session.expires(),
@@ -174,7 +176,7 @@ async fn resolve(
             }
         }
         (Ok(None), Source::Cookie(name)) => {
-            session_cookie::clear(&parts.headers, [name.as_str()], config.secure())
+            session_cookie::clear(&cookies, [name.as_str()], config.secure())
         }
         _ => Vec::new(),
     };

@@ -189,7 +189,8 @@ async fn sign_out(
         r
     };
     // Reading the session may have queued a refreshed cookie: signing out replaces it.
-    let cleared = session_cookie::clear(&headers, config.read_names(), config.secure());
+    let cookies = session_cookie::RequestCookies::parse(&headers);
+    let cleared = session_cookie::clear(&cookies, config.read_names(), config.secure());
     match slot {
         Some(Extension(slot)) => slot.replace(cleared),
         None => {

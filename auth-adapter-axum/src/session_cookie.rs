@@ -35,55 +35,75 @@ impl std::fmt::Debug for Presented {
     }
 }
 
-/// Every `name=value` pair of the request's `Cookie` headers, values percent-decoded.
-fn request_cookies(headers: &HeaderMap) -> Vec<(&str, String)> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|line| line.split(';'))
-        .filter_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            let value = value.trim();
-            let value = value
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .unwrap_or(value);
-            let value = percent_decode_str(value).decode_utf8().ok()?;
-            Some((name.trim(), value.into_owned()))
-        })
-        .collect()
+/// The cookies of a request, parsed once: every `name=value` pair of its `Cookie` headers,
+/// values percent-decoded.
+#[derive(Default)]
+pub(crate) struct RequestCookies<'a> {
+    pairs: Vec<(&'a str, String)>,
 }
 
-/// The value of cookie `name`: whole, or its chunks `name.0`, `name.1`, … joined in the
-/// order of their numbers.
-fn cookie_value(cookies: &[(&str, String)], name: &str) -> Option<String> {
-    if let Some((_, value)) = cookies.iter().find(|(n, _)| *n == name) {
-        return Some(value.clone());
+/// The chunk number of cookie `cookie` when it is a chunk `name.N` of `name`.
+fn chunk_index(cookie: &str, name: &str) -> Option<u32> {
+    cookie.strip_prefix(name)?.strip_prefix('.')?.parse().ok()
+}
+
+impl<'a> RequestCookies<'a> {
+    pub(crate) fn parse(headers: &'a HeaderMap) -> Self {
+        let pairs = headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|line| line.split(';'))
+            .filter_map(|pair| {
+                let (name, value) = pair.trim().split_once('=')?;
+                let value = value.trim();
+                let value = value
+                    .strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .unwrap_or(value);
+                let value = percent_decode_str(value).decode_utf8().ok()?;
+                Some((name.trim(), value.into_owned()))
+            })
+            .collect();
+        RequestCookies { pairs }
     }
-    let mut chunks: Vec<(u32, &str)> = cookies
-        .iter()
-        .filter_map(|(n, value)| {
-            let index = n.strip_prefix(name)?.strip_prefix('.')?.parse().ok()?;
-            Some((index, value.as_str()))
-        })
-        .collect();
-    if chunks.is_empty() {
-        return None;
+
+    /// The value of cookie `name`: whole, or its chunks `name.0`, `name.1`, … joined in
+    /// the order of their numbers.
+    fn value(&self, name: &str) -> Option<String> {
+        if let Some((_, value)) = self.pairs.iter().find(|(n, _)| *n == name) {
+            return Some(value.clone());
+        }
+        let mut chunks: Vec<(u32, &str)> = self
+            .pairs
+            .iter()
+            .filter_map(|(n, value)| Some((chunk_index(n, name)?, value.as_str())))
+            .collect();
+        if chunks.is_empty() {
+            return None;
+        }
+        chunks.sort_unstable_by_key(|(index, _)| *index);
+        Some(chunks.into_iter().map(|(_, value)| value).collect())
     }
-    chunks.sort_unstable_by_key(|(index, _)| *index);
-    Some(chunks.into_iter().map(|(_, value)| value).collect())
+
+    /// The names of the cookies held that are `name` or one of its chunks.
+    fn names_of<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'a str> + 's {
+        self.pairs
+            .iter()
+            .map(|(n, _)| *n)
+            .filter(move |n| *n == name || chunk_index(n, name).is_some())
+    }
 }
 
 /// The session token of a request: the first of `names` present as a cookie (whole or in
 /// chunks), else `Authorization: Bearer` (percent-decoded, as Auth.js's `getToken`).
 pub(crate) fn find<'a>(
+    cookies: &RequestCookies<'_>,
     headers: &HeaderMap,
     names: impl IntoIterator<Item = &'a str>,
 ) -> Option<Presented> {
-    let cookies = request_cookies(headers);
     for name in names {
-        if let Some(token) = cookie_value(&cookies, name).filter(|t| !t.is_empty()) {
+        if let Some(token) = cookies.value(name).filter(|t| !t.is_empty()) {
             return Some(Presented {
                 token,
                 source: Source::Cookie(name.to_owned()),
@@ -101,21 +121,6 @@ pub(crate) fn find<'a>(
         token,
         source: Source::Bearer,
     })
-}
-
-/// The names of the cookies a request holds that are `name` or one of its chunks.
-pub(crate) fn names_in(headers: &HeaderMap, name: &str) -> Vec<String> {
-    request_cookies(headers)
-        .into_iter()
-        .map(|(n, _)| n)
-        .filter(|n| {
-            *n == name
-                || n.strip_prefix(name)
-                    .and_then(|rest| rest.strip_prefix('.'))
-                    .is_some_and(|index| index.parse::<u32>().is_ok())
-        })
-        .map(str::to_owned)
-        .collect()
 }
 
 /// What `encodeURIComponent` leaves as it is.
@@ -151,7 +156,7 @@ fn set_cookie(name: &str, value: &str, expires: DateTime<Utc>, secure: bool) -> 
 /// cookie, or chunks when it is longer than [`CHUNK_SIZE`]; every other chunk or whole
 /// cookie of that name the request held is cleared.
 pub(crate) fn write(
-    request: &HeaderMap,
+    request: &RequestCookies<'_>,
     name: &str,
     value: &str,
     expires: DateTime<Utc>,
@@ -171,9 +176,9 @@ pub(crate) fn write(
             written.push(chunk_name);
         }
     }
-    for stale in names_in(request, name) {
-        if !written.contains(&stale) {
-            out.push(set_cookie(&stale, "", DateTime::UNIX_EPOCH, secure));
+    for stale in request.names_of(name) {
+        if !written.iter().any(|w| w == stale) {
+            out.push(set_cookie(stale, "", DateTime::UNIX_EPOCH, secure));
         }
     }
     out
@@ -182,16 +187,16 @@ pub(crate) fn write(
 /// The `Set-Cookie` values that clear every session cookie the request held (every name
 /// in `names` and their chunks).
 pub(crate) fn clear<'a>(
-    request: &HeaderMap,
+    request: &RequestCookies<'_>,
     names: impl IntoIterator<Item = &'a str>,
     secure: bool,
 ) -> Vec<HeaderValue> {
     names
         .into_iter()
-        .flat_map(|name| names_in(request, name))
+        .flat_map(|name| request.names_of(name))
         .map(|name| {
             set_cookie(
-                &name,
+                name,
                 "",
                 DateTime::UNIX_EPOCH,
                 secure || name.starts_with("__Secure-"),
@@ -203,6 +208,10 @@ pub(crate) fn clear<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn find<'a>(h: &HeaderMap, names: impl IntoIterator<Item = &'a str>) -> Option<Presented> {
+        super::find(&RequestCookies::parse(h), h, names)
+    }
 
     fn headers(cookie: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -243,31 +252,26 @@ mod tests {
     #[test]
     fn writes_auth_js_attributes_and_chunks_long_values() {
         let expires = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
-        let out = write(
-            &HeaderMap::new(),
-            "authjs.session-token",
-            "v",
-            expires,
-            false,
-        );
+        let none = RequestCookies::default();
+        let out = write(&none, "authjs.session-token", "v", expires, false);
         assert_eq!(
             out,
             [HeaderValue::from_static(
                 "authjs.session-token=v; Path=/; Expires=Fri, 15 Jan 2027 08:00:00 GMT; HttpOnly; SameSite=Lax"
             )]
         );
-        let secure = write(
-            &HeaderMap::new(),
-            "__Secure-authjs.session-token",
-            "v",
-            expires,
-            true,
-        );
+        let secure = write(&none, "__Secure-authjs.session-token", "v", expires, true);
         assert!(secure[0].to_str().unwrap().ends_with("; Secure"));
 
         let long = "x".repeat(CHUNK_SIZE * 2 + 1);
         let request = headers("authjs.session-token=old; authjs.session-token.3=stale");
-        let out = write(&request, "authjs.session-token", &long, expires, false);
+        let out = write(
+            &RequestCookies::parse(&request),
+            "authjs.session-token",
+            &long,
+            expires,
+            false,
+        );
         let text: Vec<&str> = out.iter().map(|v| v.to_str().unwrap()).collect();
         assert!(text[0].starts_with("authjs.session-token.0=xxx"));
         assert!(text[2].starts_with("authjs.session-token.2=x;"));

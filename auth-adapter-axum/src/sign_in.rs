@@ -2,14 +2,14 @@
 //! that carries it.
 
 use auth_adapter_core::{AdapterError, AdapterSession, AdapterUser, generate_session_token};
-use axum::http::{HeaderMap, HeaderValue, header::SET_COOKIE};
+use axum::http::{HeaderValue, header::SET_COOKIE};
 use axum::response::{IntoResponseParts, ResponseParts};
 use chrono::Utc;
 
 use crate::config::{AuthConfig, Strategy};
 use crate::extract::Session;
 use crate::jwt::Claims;
-use crate::session_cookie;
+use crate::session_cookie::{self, RequestCookies};
 
 /// A session just made by [`AuthConfig::sign_in`]. As a response part it sets the session
 /// cookie: return it beside the body (`(signed_in, Json(user))`).
@@ -75,7 +75,7 @@ impl AuthConfig {
             }
         };
         let cookies = session_cookie::write(
-            &HeaderMap::new(),
+            &RequestCookies::default(),
             name,
             &value,
             session.expires(),
