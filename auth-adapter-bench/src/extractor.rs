@@ -126,21 +126,14 @@ pub(crate) async fn run(
             Arc::new(SessionRequest::new(app, Arc::clone(data), false)),
         ),
     ];
-    let op_list: Vec<Arc<dyn Op>> = ops.iter().map(|(_, _, op)| Arc::clone(op)).collect();
     let workload = Workload::Extractor.name();
     let mut rows = Vec::new();
     let mut ratios = Vec::new();
     for (i, &concurrency) in options.concurrency.iter().enumerate() {
         let seed = (i as u64) << 32 | 0xa8e5;
-        let rounds = u32::try_from(options.duration.as_secs()).unwrap_or(1);
-        let measured =
-            runner::measure_interleaved(&op_list, concurrency, options.duration, rounds, seed)
+        let mut group =
+            runner::measure_rows(&ops, backend, workload, concurrency, options.duration, seed)
                 .await;
-        let mut group: Vec<Row> = ops
-            .iter()
-            .zip(&measured)
-            .map(|((kind, name, _), m)| Row::new(backend, workload, concurrency, *kind, name, m))
-            .collect();
         report::fill_ratios(&mut group);
         if let [bare, axum, ..] = &group[..] {
             ratios.push(RatioSummary::new(

@@ -437,17 +437,10 @@ async fn measure(
                 Arc::new(HttpSession::new(app.port, Arc::clone(expected))),
             ));
         }
-        let op_list: Vec<Arc<dyn Op>> = ops.iter().map(|(_, _, op)| Arc::clone(op)).collect();
         let seed = (i as u64) << 32 | 0x4770;
-        let rounds = u32::try_from(options.duration.as_secs()).unwrap_or(1);
-        let measured =
-            runner::measure_interleaved(&op_list, concurrency, options.duration, rounds, seed)
+        let mut group =
+            runner::measure_rows(&ops, backend, workload, concurrency, options.duration, seed)
                 .await;
-        let mut group: Vec<Row> = ops
-            .iter()
-            .zip(&measured)
-            .map(|((kind, name, _), m)| Row::new(backend, workload, concurrency, *kind, name, m))
-            .collect();
         if let (Some(app), Some(first)) = (
             express,
             group.get_mut(1).and_then(|r| r.first_error.as_mut()),

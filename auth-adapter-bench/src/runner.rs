@@ -282,6 +282,27 @@ pub(crate) async fn measure_interleaved(
     run.finish()
 }
 
+/// [`measure_interleaved`] over named ops, as report rows: one round per second of
+/// `duration` (at least one).
+pub(crate) async fn measure_rows(
+    ops: &[(crate::report::Kind, &str, Arc<dyn Op>)],
+    backend: &str,
+    workload: &str,
+    concurrency: usize,
+    duration: Duration,
+    seed: u64,
+) -> Vec<crate::report::Row> {
+    let op_list: Vec<Arc<dyn Op>> = ops.iter().map(|(_, _, op)| Arc::clone(op)).collect();
+    let rounds = u32::try_from(duration.as_secs()).unwrap_or(1);
+    let measured = measure_interleaved(&op_list, concurrency, duration, rounds, seed).await;
+    ops.iter()
+        .zip(&measured)
+        .map(|((kind, name, _), m)| {
+            crate::report::Row::new(backend, workload, concurrency, *kind, name, m)
+        })
+        .collect()
+}
+
 /// The unrecorded warm-up before a row: a tenth of its duration, at most 500 ms.
 pub(crate) fn warm_up_time(duration: Duration) -> Duration {
     (duration / 10).min(Duration::from_millis(500))
