@@ -165,7 +165,7 @@ mod tests {
             Content::Code {
                 code: "123456".into(),
             },
-            Utc::now() + TimeDelta::minutes(10) + TimeDelta::seconds(5),
+            Utc::now() + TimeDelta::minutes(10),
             "Acme <&>",
         )
     }
