@@ -1,5 +1,6 @@
 //! [`AuthSession`]: the signed-in user of a request, read the way Auth.js reads it.
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use auth_adapter_core::{AdapterSession, AdapterUser};
@@ -158,11 +159,12 @@ async fn resolve(
     };
     let cookies = match (&found, &presented.source) {
         (Ok(Some(session)), Source::Cookie(name)) => {
-            let value = match &session.session {
-                Session::Database(row) => Some(row.session_token.clone()),
+            let value: Option<Cow<'_, str>> = match &session.session {
+                Session::Database(row) => Some(Cow::Borrowed(&row.session_token)),
                 Session::Jwt(claims) => config
                     .jwt_for(Some(name))
-                    .and_then(|codec| codec.encode(claims, config.policy().max_age, now).ok()),
+                    .and_then(|codec| codec.encode(claims, config.policy().max_age, now).ok())
+                    .map(Cow::Owned),
             };
             match value {
                 Some(value) => session_cookie::write(

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use percent_encoding::percent_decode_str;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::config::{AuthConfig, Strategy};
@@ -66,16 +67,36 @@ fn no_store(mut response: Response) -> Response {
     response
 }
 
+/// Auth.js's `GET /session` body for a signed-in request.
+#[derive(Serialize)]
+struct SessionBody<'a> {
+    user: UserBody<'a>,
+    expires: String,
+}
+
+#[derive(Serialize)]
+struct UserBody<'a> {
+    name: Option<&'a str>,
+    email: Option<&'a str>,
+    image: Option<&'a str>,
+}
+
 async fn session(State(config): State<AuthConfig>, session: Option<AuthSession>) -> Response {
-    let body = match session {
-        Some(AuthSession { user, session }) => json!({
-            "user": {"name": user.name, "email": user.email, "image": user.image},
-            "expires": dates::to_iso(&session.expires()),
-        }),
-        None if config.legacy_session_body() => json!({}),
-        None => Value::Null,
+    let response = match &session {
+        // Serialized from borrowed fields: this answers every page load of a signed-in app.
+        Some(AuthSession { user, session }) => Json(SessionBody {
+            user: UserBody {
+                name: user.name.as_deref(),
+                email: user.email.as_deref(),
+                image: user.image.as_deref(),
+            },
+            expires: dates::to_iso(&session.expires()),
+        })
+        .into_response(),
+        None if config.legacy_session_body() => Json(json!({})).into_response(),
+        None => Json(Value::Null).into_response(),
     };
-    no_store(Json(body).into_response())
+    no_store(response)
 }
 
 async fn csrf_token(State(config): State<AuthConfig>, headers: HeaderMap) -> Response {

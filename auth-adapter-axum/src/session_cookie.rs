@@ -1,9 +1,12 @@
 //! Reading the session token of a request, and the `Set-Cookie` values that write or clear
 //! it, as Auth.js does (`packages/core/src/lib/utils/cookie.ts`).
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::{HeaderMap, HeaderValue};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 /// The longest cookie value Auth.js writes in one piece (4096 minus room for the
@@ -36,10 +39,10 @@ impl std::fmt::Debug for Presented {
 }
 
 /// The cookies of a request, parsed once: every `name=value` pair of its `Cookie` headers,
-/// values percent-decoded.
+/// values percent-decoded (borrowed from the header unless decoding changed them).
 #[derive(Default)]
 pub(crate) struct RequestCookies<'a> {
-    pairs: Vec<(&'a str, String)>,
+    pairs: Vec<(&'a str, Cow<'a, str>)>,
 }
 
 /// The chunk number of cookie `cookie` when it is a chunk `name.N` of `name`.
@@ -62,7 +65,7 @@ impl<'a> RequestCookies<'a> {
                     .and_then(|v| v.strip_suffix('"'))
                     .unwrap_or(value);
                 let value = percent_decode_str(value).decode_utf8().ok()?;
-                Some((name.trim(), value.into_owned()))
+                Some((name.trim(), value))
             })
             .collect();
         RequestCookies { pairs }
@@ -72,12 +75,12 @@ impl<'a> RequestCookies<'a> {
     /// the order of their numbers.
     fn value(&self, name: &str) -> Option<String> {
         if let Some((_, value)) = self.pairs.iter().find(|(n, _)| *n == name) {
-            return Some(value.clone());
+            return Some(value.as_ref().to_owned());
         }
         let mut chunks: Vec<(u32, &str)> = self
             .pairs
             .iter()
-            .filter_map(|(n, value)| Some((chunk_index(n, name)?, value.as_str())))
+            .filter_map(|(n, value)| Some((chunk_index(n, name)?, value.as_ref())))
             .collect();
         if chunks.is_empty() {
             return None;
@@ -137,11 +140,15 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 
 /// One `Set-Cookie` value with Auth.js's session cookie attributes.
 fn set_cookie(name: &str, value: &str, expires: DateTime<Utc>, secure: bool) -> HeaderValue {
-    let mut line = format!(
-        "{name}={}; Path=/; Expires={}; HttpOnly; SameSite=Lax",
-        utf8_percent_encode(value, COMPONENT),
-        expires.format("%a, %d %b %Y %H:%M:%S GMT"),
-    );
+    // Written straight into one buffer: this runs on every signed-in request.
+    let mut line = String::with_capacity(name.len() + value.len() + 96);
+    line.push_str(name);
+    line.push('=');
+    // Writing into a String cannot fail.
+    let _ = write!(line, "{}", utf8_percent_encode(value, COMPONENT));
+    line.push_str("; Path=/; Expires=");
+    http_date(&mut line, expires);
+    line.push_str("; HttpOnly; SameSite=Lax");
     if secure {
         line.push_str("; Secure");
     }
@@ -150,6 +157,26 @@ fn set_cookie(name: &str, value: &str, expires: DateTime<Utc>, secure: bool) -> 
     }
     // Names are checked tokens and the value is percent-encoded: always a valid header.
     HeaderValue::from_str(&line).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Appends `date` as an HTTP date (RFC 9110 IMF-fixdate, what `Date.toUTCString()`
+/// writes): `Fri, 15 Jan 2027 08:00:00 GMT`.
+fn http_date(out: &mut String, date: DateTime<Utc>) {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let day = DAYS[date.weekday().num_days_from_monday() as usize % 7];
+    let month = MONTHS[date.month0() as usize % 12];
+    let _ = write!(
+        out,
+        "{day}, {:02} {month} {:04} {:02}:{:02}:{:02} GMT",
+        date.day(),
+        date.year(),
+        date.hour(),
+        date.minute(),
+        date.second()
+    );
 }
 
 /// The `Set-Cookie` values that write `value` under `name`, expiring at `expires`: one
@@ -162,22 +189,26 @@ pub(crate) fn write(
     expires: DateTime<Utc>,
     secure: bool,
 ) -> Vec<HeaderValue> {
-    let mut written = Vec::new();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(1);
+    // How many chunks went out (0: the value went whole, under `name`).
+    let mut chunks = 0;
     if value.len() <= CHUNK_SIZE {
-        written.push(name.to_owned());
         out.push(set_cookie(name, value, expires, secure));
     } else {
         // Base64url and dots: every byte is one character, so byte chunks are whole.
         for (i, chunk) in value.as_bytes().chunks(CHUNK_SIZE).enumerate() {
-            let chunk_name = format!("{name}.{i}");
             let chunk = std::str::from_utf8(chunk).unwrap_or_default();
-            out.push(set_cookie(&chunk_name, chunk, expires, secure));
-            written.push(chunk_name);
+            out.push(set_cookie(&format!("{name}.{i}"), chunk, expires, secure));
+            chunks = i + 1;
         }
     }
     for stale in request.names_of(name) {
-        if !written.iter().any(|w| w == stale) {
+        let written = match chunk_index(stale, name) {
+            // Only the exact name written (`name.3`, not `name.03` or `name.+3`).
+            Some(index) => (index as usize) < chunks && *stale == format!("{name}.{index}"),
+            None => chunks == 0,
+        };
+        if !written {
             out.push(set_cookie(stale, "", DateTime::UNIX_EPOCH, secure));
         }
     }
@@ -285,5 +316,38 @@ mod tests {
             .collect();
         let back = find(&headers(&cookie_line.join("; ")), ["authjs.session-token"]).unwrap();
         assert_eq!(back.token, long);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn http_dates_are_what_chrono_writes(secs in 0i64..253_402_300_799) {
+            let date = DateTime::from_timestamp(secs, 0).unwrap();
+            let mut ours = String::new();
+            http_date(&mut ours, date);
+            proptest::prop_assert_eq!(
+                ours,
+                date.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_exact_chunk_names_written_are_kept() {
+        let expires = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let request = headers("s.0=a; s.03=b; s.+1=c; s.1=d");
+        let out = write(
+            &RequestCookies::parse(&request),
+            "s",
+            &"x".repeat(CHUNK_SIZE + 1),
+            expires,
+            false,
+        );
+        let cleared: Vec<&str> = out
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .filter(|v| v.contains("Max-Age=0"))
+            .map(|v| v.split('=').next().unwrap())
+            .collect();
+        assert_eq!(cleared, ["s.03", "s.+1"]);
     }
 }
