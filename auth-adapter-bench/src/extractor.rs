@@ -1,16 +1,19 @@
 //! The `extractor` workload: what `auth-adapter-axum` adds to a session read. In the same
 //! process, on the same adapter and sessions, interleaved: the bare
-//! `get_session_and_user(token)`, a whole `GET /api/auth/session` with that session's cookie
-//! through an axum `Router` (`auth_router()` + the `session_cookies` middleware), and the
-//! same request without a cookie (the HTTP path alone, no lookup).
+//! `get_session_and_user(token)`; the `AuthSession` extractor alone on a request's parts
+//! with that session's cookie (finding the cookie, the lookup, Auth.js's expiry rules and
+//! the sliding `Set-Cookie`); a whole `GET /api/auth/session` with that cookie through an
+//! axum `Router` (`auth_router()` + the `session_cookies` middleware); and the same request
+//! without a cookie (the HTTP path alone, no lookup).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use auth_adapter_axum::{AuthConfig, auth_router, session_cookies};
+use auth_adapter_axum::{AuthConfig, AuthSession, auth_router, session_cookies};
 use auth_adapter_core::Adapter;
 use auth_adapter_core::cookies::SESSION_COOKIE;
 use axum::body::{Body, to_bytes};
+use axum::extract::OptionalFromRequestParts;
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::{Request, StatusCode};
 use axum::{Router, middleware};
@@ -22,16 +25,21 @@ use crate::report::{self, Kind, RatioSummary, Row};
 use crate::runner::{self, Op};
 use crate::workloads::{self, Dataset};
 
-/// The least axum ÷ bare ops/s may be: the extractor costs at most 10 %.
+/// The least extractor ÷ bare ops/s may be: the extractor costs at most 10 %.
 pub(crate) const TARGET: f64 = 0.9;
 
 /// The `AUTH_SECRET` of the apps under test (`http_session` gives it to Auth.js's too).
 pub(crate) const SECRET: &str = "auth-adapter-bench secret";
 
-/// The app under test: Auth.js's routes and the cookie middleware, on `adapter` (database
-/// strategy, `http`: the cookie is `authjs.session-token`).
+/// The configuration under test: database strategy, `http` (the cookie is
+/// `authjs.session-token`).
+fn config(adapter: Arc<dyn Adapter>) -> Result<AuthConfig, BoxError> {
+    Ok(AuthConfig::builder(adapter).secret(SECRET).build()?)
+}
+
+/// The app under test: Auth.js's routes and the cookie middleware, on `adapter`.
 pub(crate) fn router(adapter: Arc<dyn Adapter>) -> Result<Router, BoxError> {
-    let config = AuthConfig::builder(adapter).secret(SECRET).build()?;
+    let config = config(adapter)?;
     Ok(Router::new()
         .merge(auth_router())
         .layer(middleware::from_fn(session_cookies))
@@ -94,6 +102,36 @@ impl Op for SessionRequest {
     }
 }
 
+/// `Option<AuthSession>` extracted from the parts of a request carrying a random session's
+/// cookie, as a handler's argument is: no router, no response.
+struct Extract {
+    config: AuthConfig,
+    data: Arc<Dataset>,
+}
+
+#[async_trait]
+impl Op for Extract {
+    async fn call(&self, rand: u64) -> Result<(), String> {
+        let cookie = format!("{SESSION_COOKIE}={}", self.data.token(rand));
+        let (mut parts, ()) = Request::builder()
+            .uri("/api/auth/session")
+            .header(COOKIE, cookie)
+            .body(())
+            .map_err(|e| e.to_string())?
+            .into_parts();
+        let found = <AuthSession as OptionalFromRequestParts<AuthConfig>>::from_request_parts(
+            &mut parts,
+            &self.config,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        match found {
+            Some(session) if !session.user.id.is_empty() => Ok(()),
+            _ => Err("the extractor found no session for an existing session's cookie".into()),
+        }
+    }
+}
+
 pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -117,6 +155,14 @@ pub(crate) async fn run(
         (Kind::Adapter, "bare get_session_and_user", bare),
         (
             Kind::Axum,
+            "AuthSession extractor",
+            Arc::new(Extract {
+                config: config(Arc::clone(adapter))?,
+                data: Arc::clone(data),
+            }),
+        ),
+        (
+            Kind::Axum,
             "axum GET /api/auth/session",
             Arc::new(SessionRequest::new(app.clone(), Arc::clone(data), true)),
         ),
@@ -135,14 +181,22 @@ pub(crate) async fn run(
             runner::measure_rows(&ops, backend, workload, concurrency, options.duration, seed)
                 .await;
         report::fill_ratios(&mut group);
-        if let [bare, axum, ..] = &group[..] {
+        if let [bare, extractor, route, ..] = &group[..] {
+            ratios.push(RatioSummary::new(
+                backend,
+                workload,
+                concurrency,
+                "ops/s: AuthSession extractor ÷ bare get_session_and_user",
+                report::ratio(extractor.ops_per_sec, bare.ops_per_sec),
+                Some(TARGET),
+            ));
             ratios.push(RatioSummary::new(
                 backend,
                 workload,
                 concurrency,
                 "ops/s: axum GET /api/auth/session ÷ bare get_session_and_user",
-                report::ratio(axum.ops_per_sec, bare.ops_per_sec),
-                Some(TARGET),
+                report::ratio(route.ops_per_sec, bare.ops_per_sec),
+                None,
             ));
         }
         rows.extend(group);
@@ -171,10 +225,18 @@ mod tests {
             session_tokens: vec!["no-such-token".into()],
         });
         assert!(
-            SessionRequest::new(app, unknown, true)
+            SessionRequest::new(app, Arc::clone(&unknown), true)
                 .call(0)
                 .await
                 .is_err()
         );
+        let extract = |data| Extract {
+            config: config(Arc::clone(&adapter)).unwrap(),
+            data,
+        };
+        for rand in 0..8 {
+            extract(Arc::clone(&data)).call(rand).await.unwrap();
+        }
+        assert!(extract(unknown).call(0).await.is_err());
     }
 }
