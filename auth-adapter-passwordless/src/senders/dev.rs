@@ -128,3 +128,117 @@ impl Sender for DevSender {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeDelta, TimeZone, Utc};
+
+    /// A writer the test reads back.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    fn vars(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[tokio::test]
+    async fn prints_links_and_codes_in_a_marked_block() {
+        let out = Captured::default();
+        let sender = DevSender::from_vars(vars(&[("NODE_ENV", "development")]))
+            .unwrap()
+            .writer(out.clone());
+        let expires = Utc.with_ymd_and_hms(2030, 1, 2, 3, 4, 5).unwrap();
+        let code = Message::new(
+            Recipient::Phone("+4915112345678".into()),
+            Content::Code {
+                code: "482913".into(),
+            },
+            expires,
+            "Acme",
+        );
+        let link = Message::new(
+            Recipient::Email("alice@example.test".into()),
+            Content::MagicLink {
+                url: "https://acme.test/api/auth/callback/email?token=abc&email=x".into(),
+            },
+            Utc::now() + TimeDelta::hours(24),
+            "Acme",
+        );
+        assert!(sender.delivers_to(&code.to) && sender.delivers_to(&link.to));
+        sender.send(&code).await.unwrap();
+        sender.send(&link).await.unwrap();
+
+        let printed = out.text();
+        assert_eq!(printed.matches("NOT DELIVERED").count(), 2, "{printed}");
+        assert!(
+            printed.contains("to:      +4915112345678 (SMS)"),
+            "{printed}"
+        );
+        assert!(printed.contains("code:    482913"), "{printed}");
+        assert!(
+            printed.contains("expires: 2030-01-02 03:04:05 UTC"),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("to:      alice@example.test (email)"),
+            "{printed}"
+        );
+        assert!(
+            printed
+                .contains("link:    https://acme.test/api/auth/callback/email?token=abc&email=x"),
+            "{printed}"
+        );
+        assert!(printed.contains("subject: Sign in to Acme"), "{printed}");
+        assert!(!format!("{sender:?}").contains("482913"));
+    }
+
+    #[test]
+    fn refuses_when_any_variable_says_production() {
+        for pairs in [
+            &[("NODE_ENV", "production")][..],
+            &[("APP_ENV", "Production")],
+            &[("RUST_ENV", " prod ")],
+            &[("AUTH_ENV", "PRODUCTION"), ("NODE_ENV", "development")],
+            &[("NODE_ENV", "development"), ("APP_ENV", "production")],
+        ] {
+            let pairs: &'static [(&str, &str)] = pairs;
+            match DevSender::from_vars(vars(pairs)) {
+                Err(SendError::Config(text)) => {
+                    assert!(text.contains("production"), "{text}")
+                }
+                other => panic!("{pairs:?} gave {other:?}"),
+            }
+        }
+        for pairs in [
+            &[][..],
+            &[("NODE_ENV", "development")],
+            &[("APP_ENV", "staging"), ("RUST_ENV", "test")],
+            &[("NODE_ENV", "productionish")],
+        ] {
+            let pairs: &'static [(&str, &str)] = pairs;
+            assert!(DevSender::from_vars(vars(pairs)).is_ok(), "{pairs:?}");
+        }
+    }
+}
