@@ -17,8 +17,8 @@ const MAX_RETRIES: u32 = 10;
 /// The most of an error response that is read.
 const MAX_ERROR_BODY: usize = 16 * 1024;
 
-/// How an HTTP sender ([`ResendSender`](super::ResendSender),
-/// [`TwilioSender`](super::TwilioSender)) times, retries and spaces its requests.
+/// How an HTTP sender (`ResendSender`, `TwilioSender`) times, retries and spaces its
+/// requests.
 ///
 /// A send makes at most `1 + retries` requests, each limited to `timeout` (connecting
 /// included). After a 429, a 5xx, a timeout or a connection failure it waits and tries

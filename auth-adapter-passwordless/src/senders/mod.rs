@@ -3,10 +3,12 @@
 //!
 //! | sender | feature | delivers to | transport |
 //! |---|---|---|---|
-//! | [`SmtpSender`] | `smtp` | email | SMTP through [lettre](https://docs.rs/lettre) on tokio, rustls, pooled connections |
-//! | [`ResendSender`] | `resend` | email | `POST {base}/emails` (Resend), JSON, bearer key |
-//! | [`TwilioSender`] | `twilio` | phone (SMS) | `POST {base}/2010-04-01/Accounts/{sid}/Messages.json` (Twilio), form, Basic auth |
+//! | `SmtpSender` | `smtp` | email | SMTP through [lettre](https://docs.rs/lettre) on tokio, rustls, pooled connections |
+//! | `ResendSender` | `resend` | email | `POST {base}/emails` (Resend), JSON, bearer key |
+//! | `TwilioSender` | `twilio` | phone (SMS) | `POST {base}/2010-04-01/Accounts/{sid}/Messages.json` (Twilio), form, Basic auth |
 //! | [`DevSender`] | always | both | prints to the terminal; refuses to run in production |
+//!
+//! (Each provider's types are here when its feature is on.)
 //!
 //! Every sender takes its text from the [`Message`](crate::Message): the subject is
 //! [`Message::subject`](crate::Message::subject) (which never holds the code or link),
@@ -21,7 +23,7 @@
 //! - [`SendError::Unavailable`](crate::SendError::Unavailable): the provider was busy or
 //!   could not be reached. The HTTP senders first retry 429, 5xx, timeouts and connection
 //!   failures a bounded number of times with exponential backoff (honouring `Retry-After`),
-//!   every request under a timeout: see [`HttpOptions`]. The SMTP sender does not retry:
+//!   every request under a timeout: see `HttpOptions`. The SMTP sender does not retry:
 //!   lettre's pool replaces broken connections, and a 4xx reply is reported at once.
 //! - [`SendError::Unsupported`](crate::SendError::Unsupported): an SMS through an email
 //!   sender, or the other way round; nothing is sent.
