@@ -204,8 +204,7 @@ impl SmtpOptions {
     }
 
     /// Signs in with this user and password (`AUTH PLAIN` or `LOGIN`, whichever the server
-    /// offers; lettre refuses to send them without TLS unless the mode is
-    /// [`SmtpTls::None`]).
+    /// offers). With [`SmtpTls::None`] they cross the network in clear.
     pub fn credentials(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
         self.credentials = Some((user.into(), password.into()));
         self
