@@ -1,11 +1,12 @@
 # shellcheck shell=bash
-# Throwaway PostgreSQL and Redis servers for the test suite and the benchmark.
+# Throwaway PostgreSQL, Redis and SMTP servers for the test suite and the benchmark.
 #
-# Source this file, then call `start_postgres` / `start_redis`. Each one exports the URL the
-# tests read (DATABASE_URL / REDIS_URL) and leaves a server running on a free loopback port,
-# in a temporary directory, stopped and removed by `stop_services` (install it with
-# `trap stop_services EXIT`). When DATABASE_URL / REDIS_URL is already set, that server is
-# used instead and nothing is started. Where the server binaries are missing, they are
+# Source this file, then call `start_postgres` / `start_redis` / `start_smtp`. Each one
+# exports the URL the tests read (DATABASE_URL / REDIS_URL / SMTP_URL, and SMTP_MAILDIR
+# where the SMTP server files what it receives) and leaves a server running on a free
+# loopback port, in a temporary directory, stopped and removed by `stop_services` (install
+# it with `trap stop_services EXIT`). When the URL is already set, that server is used
+# instead and nothing is started. Where the server binaries are missing, they are
 # installed from Debian's packages when running as root with apt-get; otherwise the script
 # stops with the name of the package to install.
 
@@ -14,6 +15,7 @@ AA_PG_DATA=""
 AA_PG_BINDIR=""
 AA_PG_OWNER=""
 AA_REDIS_PID=""
+AA_SMTP_PID=""
 
 aa_log() { printf '[services] %s\n' "$*" >&2; }
 aa_die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
@@ -148,6 +150,70 @@ start_redis() {
     aa_die "redis-server did not start"
 }
 
+# A python3 that can import aiosmtpd: the one on PATH (a venv, pyenv) or Debian's, which
+# python3-aiosmtpd installs into.
+aa_find_aiosmtpd_python() {
+    local py
+    for py in python3 /usr/bin/python3; do
+        if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import aiosmtpd' >/dev/null 2>&1; then
+            command -v "$py"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# Whether an SMTP server greets on the port (a `220` banner).
+aa_smtp_greets() {
+    local port=$1 reply
+    exec 5<>"/dev/tcp/127.0.0.1/$port" || return 1
+    read -r -t 2 reply <&5 || true
+    printf 'QUIT\r\n' >&5 2>/dev/null || true
+    exec 5>&-
+    [ "${reply:0:3}" = "220" ]
+}
+
+# aiosmtpd (a real SMTP server in Python) with its Mailbox handler: every message it takes
+# is written to the maildir $SMTP_MAILDIR (new/), with the envelope in X-MailFrom /
+# X-RcptTo headers, where the SMTP sender's tests read it back. Plain SMTP on loopback
+# (SMTP_URL=smtp://127.0.0.1:PORT?tls=none). To use one you run yourself, set both:
+#   python3 -m aiosmtpd -n -l 127.0.0.1:2525 -c aiosmtpd.handlers.Mailbox /tmp/maildir
+#   SMTP_URL='smtp://127.0.0.1:2525?tls=none' SMTP_MAILDIR=/tmp/maildir scripts/test
+start_smtp() {
+    if [ -n "${SMTP_URL:-}" ]; then
+        [ -n "${SMTP_MAILDIR:-}" ] \
+            || aa_die "SMTP_URL is set but SMTP_MAILDIR is not: the SMTP tests read what arrived from the maildir of the server (aiosmtpd -c aiosmtpd.handlers.Mailbox DIR); set SMTP_MAILDIR=DIR"
+        aa_log "SMTP: using SMTP_URL that was given (maildir $SMTP_MAILDIR)"
+        return 0
+    fi
+    local py
+    py=$(aa_find_aiosmtpd_python) || {
+        aa_install "SMTP (aiosmtpd; or pip install aiosmtpd)" python3-aiosmtpd
+        py=$(aa_find_aiosmtpd_python) || aa_die "aiosmtpd not importable after installing python3-aiosmtpd"
+    }
+    aa_tmpdir
+    local maildir="$AA_SERVICES_DIR/maildir" port attempt i
+    for attempt in 1 2 3; do
+        port=$(aa_free_port)
+        "$py" -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$maildir" \
+            >"$AA_SERVICES_DIR/smtp.log" 2>&1 &
+        AA_SMTP_PID=$!
+        for i in $(seq 1 50); do
+            if aa_smtp_greets "$port" 2>/dev/null; then
+                export SMTP_URL="smtp://127.0.0.1:$port?tls=none" SMTP_MAILDIR="$maildir"
+                aa_log "SMTP (aiosmtpd $("$py" -c 'import aiosmtpd; print(aiosmtpd.__version__)')) started on 127.0.0.1:$port (maildir $maildir)"
+                return 0
+            fi
+            kill -0 "$AA_SMTP_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill "$AA_SMTP_PID" 2>/dev/null || true
+        AA_SMTP_PID=""
+    done
+    cat "$AA_SERVICES_DIR/smtp.log" >&2 || true
+    aa_die "aiosmtpd did not start"
+}
+
 # Installs the Node packages of interop/ (the real Auth.js adapters) when they are missing
 # or older than the lockfile.
 ensure_interop() {
@@ -162,6 +228,10 @@ ensure_interop() {
 }
 
 stop_services() {
+    if [ -n "$AA_SMTP_PID" ]; then
+        kill "$AA_SMTP_PID" 2>/dev/null || true
+        wait "$AA_SMTP_PID" 2>/dev/null || true
+    fi
     if [ -n "$AA_REDIS_PID" ]; then
         kill "$AA_REDIS_PID" 2>/dev/null || true
         wait "$AA_REDIS_PID" 2>/dev/null || true
