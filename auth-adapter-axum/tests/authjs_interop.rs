@@ -13,7 +13,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may panic
 
-
 use std::sync::Arc;
 
 use auth_adapter_axum::jwt::{Claims, SessionJwt};

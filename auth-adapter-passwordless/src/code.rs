@@ -140,7 +140,11 @@ impl CodeKey {
     /// the store gives no way to test codes offline.
     pub(crate) fn hash(&self, identifier: &str, generation: u64, code: &str) -> String {
         let mut mac = mac(&self.0);
-        for part in [identifier.as_bytes(), &generation.to_be_bytes(), code.as_bytes()] {
+        for part in [
+            identifier.as_bytes(),
+            &generation.to_be_bytes(),
+            code.as_bytes(),
+        ] {
             mac.update(&(part.len() as u64).to_be_bytes());
             mac.update(part);
         }

@@ -190,9 +190,7 @@ impl PasswordlessBuilder {
             None => None,
             Some(code) => Some(Region::parse(code).ok_or(ConfigError::Region)?),
         };
-        let site_name = self
-            .site_name
-            .unwrap_or_else(|| site.host().to_owned());
+        let site_name = self.site_name.unwrap_or_else(|| site.host().to_owned());
         Ok(Passwordless {
             inner: Arc::new(Inner {
                 code_key: CodeKey::derive(first),

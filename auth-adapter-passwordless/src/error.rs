@@ -147,9 +147,7 @@ impl SignInError {
 /// A counter's `resets_in` as a `Duration`, at least one millisecond: a limit that is
 /// reached has a window that has not ended.
 fn to_duration(d: chrono::TimeDelta) -> Duration {
-    d.to_std()
-        .unwrap_or_default()
-        .max(Duration::from_millis(1))
+    d.to_std().unwrap_or_default().max(Duration::from_millis(1))
 }
 
 /// Why a [`Passwordless`](crate::Passwordless) service could not be built.

@@ -150,7 +150,10 @@ mod tests {
     fn callback_urls_stay_on_the_site() {
         let s = site();
         assert_eq!(s.callback_url(None), "https://app.example.com");
-        assert_eq!(s.callback_url(Some("/dash")), "https://app.example.com/dash");
+        assert_eq!(
+            s.callback_url(Some("/dash")),
+            "https://app.example.com/dash"
+        );
         assert_eq!(
             s.callback_url(Some("https://APP.example.com/x")),
             "https://APP.example.com/x"
@@ -162,7 +165,11 @@ mod tests {
             "http://app.example.com/",
             "/a\nb",
         ] {
-            assert_eq!(s.callback_url(Some(other)), "https://app.example.com", "{other}");
+            assert_eq!(
+                s.callback_url(Some(other)),
+                "https://app.example.com",
+                "{other}"
+            );
         }
         // A protocol-relative path stays a path of this origin, as in Auth.js.
         assert_eq!(

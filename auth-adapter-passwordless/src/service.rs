@@ -449,10 +449,7 @@ impl Passwordless {
     /// past either limit.
     async fn charge_send(&self, name: &str, client: &Client) -> Result<(), SignInError> {
         let limits = &self.inner.limits;
-        let (per_recipient, per_ip) = (
-            limits.get_sends_per_recipient(),
-            limits.get_sends_per_ip(),
-        );
+        let (per_recipient, per_ip) = (limits.get_sends_per_recipient(), limits.get_sends_per_ip());
         let counters = &self.inner.counters;
         let (recipient_key, ip_key) = (keys::sends(name), keys::sends_ip(&client.bucket()));
         let (recipient, ip) = tokio::join!(
@@ -467,7 +464,10 @@ impl Passwordless {
             ));
         }
         if over(&ip, per_ip.get_max()) {
-            return Err(SignInError::rate_limited(LimitScope::ClientIp, ip.resets_in));
+            return Err(SignInError::rate_limited(
+                LimitScope::ClientIp,
+                ip.resets_in,
+            ));
         }
         Ok(())
     }

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use auth_adapter_core::chrono::{DateTime, TimeDelta, Utc};
 use auth_adapter_core::{
     AccountUpdate, Adapter, AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser,
-    Count, CounterStore, ExpiredCount, NewUser, Result as AdapterResult, SessionUpdate,
-    UserUpdate, VerificationToken, async_trait,
+    Count, CounterStore, ExpiredCount, NewUser, Result as AdapterResult, SessionUpdate, UserUpdate,
+    VerificationToken, async_trait,
 };
 use auth_adapter_passwordless::{Content, Message, Recipient, SendError, Sender};
 
@@ -72,7 +72,10 @@ impl RecordingSender {
 
     /// The newest message to `to` (its address or number as sent).
     pub fn last_to(&self, to: &str) -> Option<Message> {
-        self.messages().into_iter().rev().find(|m| m.to.as_str() == to)
+        self.messages()
+            .into_iter()
+            .rev()
+            .find(|m| m.to.as_str() == to)
     }
 
     /// The code of the newest message to `to`; panics if there is none.

@@ -123,7 +123,12 @@ pub async fn magic_link_round_trip(store: impl Into<Store>) {
     assert!((sent.expires - in_24h).num_seconds().abs() < 60, "{sent:?}");
     let link = sender.last_link(&to);
     assert_eq!(link.path, format!("{SITE}/api/auth/callback/email"));
-    assert_eq!(link.names, ["callbackUrl", "token", "email"], "{}", link.url);
+    assert_eq!(
+        link.names,
+        ["callbackUrl", "token", "email"],
+        "{}",
+        link.url
+    );
     assert_eq!(link.callback_url, format!("{SITE}/dashboard?tab=1"));
     assert_eq!(link.email, to);
     assert!(
@@ -186,7 +191,8 @@ pub async fn auth_js_links_are_redeemed(store: impl Into<Store>) {
             for s in &secrets {
                 b = b.secret(*s);
             }
-            b.build().unwrap_or_else(|e| panic!("building the service: {e}"))
+            b.build()
+                .unwrap_or_else(|e| panic!("building the service: {e}"))
         };
         let to = email();
         let raw = auth_adapter_core::generate_verification_token();
@@ -209,11 +215,17 @@ pub async fn auth_js_links_are_redeemed(store: impl Into<Store>) {
         let used = crate::check::ok(
             store
                 .adapter
-                .use_verification_token(&to, &hash_verification_token(&link.token, &secrets.join(",")))
+                .use_verification_token(
+                    &to,
+                    &hash_verification_token(&link.token, &secrets.join(",")),
+                )
                 .await,
             "use_verification_token with Auth.js's hash",
         );
-        assert!(used.is_some(), "the stored row is Auth.js's hash of the token");
+        assert!(
+            used.is_some(),
+            "the stored row is Auth.js's hash of the token"
+        );
     }
 }
 
@@ -224,16 +236,25 @@ pub async fn email_code_round_trip(store: impl Into<Store>) {
     let to = email();
     let c = any_client();
     let sent = expect_ok(pwl.send_otp(Channel::Email, &to, &c).await, "send_otp");
-    assert!((sent.expires - (Utc::now() + TimeDelta::minutes(10))).num_seconds().abs() < 60);
+    assert!(
+        (sent.expires - (Utc::now() + TimeDelta::minutes(10)))
+            .num_seconds()
+            .abs()
+            < 60
+    );
     let code = sender.last_code(&to);
-    assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()), "{code}");
+    assert!(
+        code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
+        "{code}"
+    );
     let message = sender.last_to(&to).unwrap_or_else(|| panic!("no message"));
     assert!(!message.subject().contains(&code), "never in the subject");
 
     // Typed with spaces, as people do.
     let typed = format!("{} {}", &code[..3], &code[3..]);
     let signed_in = expect_ok(
-        pwl.verify_otp(Channel::Email, &to.to_uppercase(), &typed, &c).await,
+        pwl.verify_otp(Channel::Email, &to.to_uppercase(), &typed, &c)
+            .await,
         "verify_otp",
     );
     assert!(signed_in.is_new_user);
@@ -305,7 +326,8 @@ pub async fn wrong_codes_hit_the_limit_with_retry_after(store: impl Into<Store>)
     let code = sender.last_code(&to);
     for i in 0..3 {
         let e = expect_err(
-            pwl.verify_otp(Channel::Email, &to, &other_code(&code), &c).await,
+            pwl.verify_otp(Channel::Email, &to, &other_code(&code), &c)
+                .await,
             "a wrong code",
         );
         assert!(matches!(e, SignInError::InvalidCode), "guess {i}: {e:?}");
@@ -324,7 +346,10 @@ pub async fn wrong_codes_hit_the_limit_with_retry_after(store: impl Into<Store>)
     assert!(e.retry_after_secs().is_some_and(|s| s <= 900));
     // Another recipient's budget is its own.
     let other = email();
-    expect_ok(pwl.send_otp(Channel::Email, &other, &c).await, "send to another");
+    expect_ok(
+        pwl.send_otp(Channel::Email, &other, &c).await,
+        "send to another",
+    );
     let code = sender.last_code(&other);
     expect_ok(
         pwl.verify_otp(Channel::Email, &other, &code, &c).await,
@@ -366,7 +391,8 @@ pub async fn resend_replaces_the_code_and_keeps_the_budget(store: impl Into<Stor
     expect_ok(pwl.send_otp(Channel::Email, &to, &c).await, "third send");
     let third = sender.last_code(&to);
     let e = expect_err(
-        pwl.verify_otp(Channel::Email, &to, &other_code(&third), &c).await,
+        pwl.verify_otp(Channel::Email, &to, &other_code(&third), &c)
+            .await,
         "the fourth check",
     );
     assert!(matches!(e, SignInError::InvalidCode), "{e:?}");
@@ -382,14 +408,20 @@ pub async fn resend_replaces_the_code_and_keeps_the_budget(store: impl Into<Stor
     expect_ok(pwl.send_otp(Channel::Email, &to, &c).await, "send");
     let code = sender.last_code(&to);
     for _ in 0..3 {
-        let _ = pwl.verify_otp(Channel::Email, &to, &other_code(&code), &c).await;
+        let _ = pwl
+            .verify_otp(Channel::Email, &to, &other_code(&code), &c)
+            .await;
     }
-    expect_ok(pwl.verify_otp(Channel::Email, &to, &code, &c).await, "right code");
+    expect_ok(
+        pwl.verify_otp(Channel::Email, &to, &code, &c).await,
+        "right code",
+    );
     expect_ok(pwl.send_otp(Channel::Email, &to, &c).await, "send");
     let code = sender.last_code(&to);
     for i in 0..3 {
         let e = expect_err(
-            pwl.verify_otp(Channel::Email, &to, &other_code(&code), &c).await,
+            pwl.verify_otp(Channel::Email, &to, &other_code(&code), &c)
+                .await,
             "wrong code after a reset",
         );
         assert!(matches!(e, SignInError::InvalidCode), "check {i}: {e:?}");
@@ -471,10 +503,20 @@ pub async fn send_limits_per_recipient_and_per_ip(store: impl Into<Store>) {
         "a link past the recipient's limit",
     );
     assert!(
-        matches!(e, SignInError::RateLimited { scope: LimitScope::Recipient, .. }),
+        matches!(
+            e,
+            SignInError::RateLimited {
+                scope: LimitScope::Recipient,
+                ..
+            }
+        ),
         "{e:?}"
     );
-    assert_eq!(sender.messages().len(), before, "refused sends send nothing");
+    assert_eq!(
+        sender.messages().len(),
+        before,
+        "refused sends send nothing"
+    );
     // The code that is out still works: a refused send replaced nothing.
     expect_ok(
         pwl.verify_otp(Channel::Email, &to, &code, &client(3)).await,
@@ -484,27 +526,46 @@ pub async fn send_limits_per_recipient_and_per_ip(store: impl Into<Store>) {
     // One address, many recipients.
     let ip = client(7);
     for i in 0..4 {
-        expect_ok(pwl.send_otp(Channel::Email, &email(), &ip).await, &format!("send {i}"));
+        expect_ok(
+            pwl.send_otp(Channel::Email, &email(), &ip).await,
+            &format!("send {i}"),
+        );
     }
     let e = expect_err(
         pwl.send_otp(Channel::Sms, &phone(), &ip).await,
         "past the address's limit",
     );
     assert!(
-        matches!(e, SignInError::RateLimited { scope: LimitScope::ClientIp, .. }),
+        matches!(
+            e,
+            SignInError::RateLimited {
+                scope: LimitScope::ClientIp,
+                ..
+            }
+        ),
         "{e:?}"
     );
     // Clients without an address share one bucket (fail closed).
     let anonymous = Client::default();
     for _ in 0..4 {
-        expect_ok(pwl.send_otp(Channel::Email, &email(), &anonymous).await, "no address");
+        expect_ok(
+            pwl.send_otp(Channel::Email, &email(), &anonymous).await,
+            "no address",
+        );
     }
     let e = expect_err(
-        pwl.send_otp(Channel::Email, &email(), &Client::default()).await,
+        pwl.send_otp(Channel::Email, &email(), &Client::default())
+            .await,
         "the shared bucket",
     );
     assert!(
-        matches!(e, SignInError::RateLimited { scope: LimitScope::ClientIp, .. }),
+        matches!(
+            e,
+            SignInError::RateLimited {
+                scope: LimitScope::ClientIp,
+                ..
+            }
+        ),
         "{e:?}"
     );
 }
@@ -518,7 +579,8 @@ pub async fn code_checks_per_ip_are_limited(store: impl Into<Store>) {
     let ip = any_client();
     for i in 0..3 {
         let e = expect_err(
-            pwl.verify_otp(Channel::Email, &email(), "000000", &ip).await,
+            pwl.verify_otp(Channel::Email, &email(), "000000", &ip)
+                .await,
             "a guess",
         );
         assert!(matches!(e, SignInError::InvalidCode), "guess {i}: {e:?}");
@@ -531,7 +593,13 @@ pub async fn code_checks_per_ip_are_limited(store: impl Into<Store>) {
         "past the address's check limit",
     );
     assert!(
-        matches!(e, SignInError::RateLimited { scope: LimitScope::ClientIp, .. }),
+        matches!(
+            e,
+            SignInError::RateLimited {
+                scope: LimitScope::ClientIp,
+                ..
+            }
+        ),
         "{e:?}"
     );
     expect_ok(
@@ -551,10 +619,14 @@ pub async fn expired_codes_and_links_are_refused(store: impl Into<Store>) {
     let c = any_client();
     expect_ok(pwl.send_otp(Channel::Email, &to, &c).await, "send_otp");
     expect_ok(pwl.send_magic_link(&to, None, &c).await, "send_magic_link");
-    let code = sender.messages().iter().rev().find_map(|m| match &m.content {
-        auth_adapter_passwordless::Content::Code { code } => Some(code.clone()),
-        _ => None,
-    });
+    let code = sender
+        .messages()
+        .iter()
+        .rev()
+        .find_map(|m| match &m.content {
+            auth_adapter_passwordless::Content::Code { code } => Some(code.clone()),
+            _ => None,
+        });
     let code = code.unwrap_or_else(|| panic!("no code"));
     let link = sender.last_link(&to);
     tokio::time::sleep(Duration::from_millis(700)).await;
@@ -605,9 +677,9 @@ pub async fn parallel_verifies_have_one_winner(store: impl Into<Store>) {
     let tasks: Vec<_> = (0..8)
         .map(|i| {
             let (pwl, to, code) = (pwl.clone(), to.clone(), code.clone());
-            tokio::spawn(async move {
-                pwl.verify_otp(Channel::Email, &to, &code, &client(i)).await
-            })
+            tokio::spawn(
+                async move { pwl.verify_otp(Channel::Email, &to, &code, &client(i)).await },
+            )
         })
         .collect();
     let mut code_winners = 0;
@@ -638,7 +710,10 @@ pub async fn failed_send_leaves_nothing_usable(store: impl Into<Store>) {
     let c = any_client();
     sender.set_failing(true);
     let e = expect_err(pwl.send_magic_link(&to, None, &c).await, "failing link");
-    assert!(matches!(e, SignInError::Send(SendError::Unavailable { .. })), "{e:?}");
+    assert!(
+        matches!(e, SignInError::Send(SendError::Unavailable { .. })),
+        "{e:?}"
+    );
     assert!(e.is_transient());
     let link = sender.last_link(&to);
     let e = expect_err(pwl.send_otp(Channel::Email, &to, &c).await, "failing code");
@@ -658,8 +733,14 @@ pub async fn failed_send_leaves_nothing_usable(store: impl Into<Store>) {
     // A sender that cannot deliver SMS refuses before anything is stored or counted.
     let emails_only = Arc::new(RecordingSender::emails_only());
     let pwl = service(&store, &emails_only, |b| b);
-    let e = expect_err(pwl.send_otp(Channel::Sms, &number, &c).await, "no SMS sender");
-    assert!(matches!(e, SignInError::Send(SendError::Unsupported(_))), "{e:?}");
+    let e = expect_err(
+        pwl.send_otp(Channel::Sms, &number, &c).await,
+        "no SMS sender",
+    );
+    assert!(
+        matches!(e, SignInError::Send(SendError::Unsupported(_))),
+        "{e:?}"
+    );
     assert!(emails_only.messages().is_empty());
 }
 
@@ -671,27 +752,53 @@ pub async fn emails_are_normalised(store: impl Into<Store>) {
     let c = any_client();
     let local = fixtures::uuid();
     let sent = expect_ok(
-        pwl.send_otp(Channel::Email, &format!("  {local}@Example.COM,evil.com "), &c)
-            .await,
+        pwl.send_otp(
+            Channel::Email,
+            &format!("  {local}@Example.COM,evil.com "),
+            &c,
+        )
+        .await,
         "send",
     );
     let to = format!("{local}@example.com");
     assert_eq!(sent.to, Recipient::Email(to.clone()));
     let code = sender.last_code(&to);
     let signed_in = expect_ok(
-        pwl.verify_otp(Channel::Email, &format!("{}@EXAMPLE.com", local.to_uppercase()), &code, &c)
-            .await,
+        pwl.verify_otp(
+            Channel::Email,
+            &format!("{}@EXAMPLE.com", local.to_uppercase()),
+            &code,
+            &c,
+        )
+        .await,
         "verify in another case",
     );
     assert_eq!(signed_in.user.email.as_deref(), Some(to.as_str()));
     let before = sender.messages().len();
-    for bad in ["", "nobody", "a@b@c.io", "\"a\"@b.io", "a b@c.io", "a@localhost"] {
+    for bad in [
+        "",
+        "nobody",
+        "a@b@c.io",
+        "\"a\"@b.io",
+        "a b@c.io",
+        "a@localhost",
+    ] {
         let e = expect_err(pwl.send_magic_link(bad, None, &c).await, bad);
-        assert!(matches!(e, SignInError::InvalidEmail { .. }), "{bad:?}: {e:?}");
+        assert!(
+            matches!(e, SignInError::InvalidEmail { .. }),
+            "{bad:?}: {e:?}"
+        );
         let e = expect_err(pwl.send_otp(Channel::Email, bad, &c).await, bad);
-        assert!(matches!(e, SignInError::InvalidEmail { .. }), "{bad:?}: {e:?}");
+        assert!(
+            matches!(e, SignInError::InvalidEmail { .. }),
+            "{bad:?}: {e:?}"
+        );
     }
-    assert_eq!(sender.messages().len(), before, "nothing sent to invalid addresses");
+    assert_eq!(
+        sender.messages().len(),
+        before,
+        "nothing sent to invalid addresses"
+    );
 }
 
 /// Phone numbers in any common form become one E.164 number (one identifier, one user);
@@ -715,25 +822,50 @@ pub async fn phones_are_normalised_and_invalid_ones_refused(store: impl Into<Sto
     // Three forms, one recipient: its send limit of 3 is reached.
     let e = expect_err(pwl.send_otp(Channel::Sms, &number, &c).await, "4th send");
     assert!(
-        matches!(e, SignInError::RateLimited { scope: LimitScope::Recipient, .. }),
+        matches!(
+            e,
+            SignInError::RateLimited {
+                scope: LimitScope::Recipient,
+                ..
+            }
+        ),
         "{e:?}"
     );
     let before = sender.messages().len();
-    for bad in ["", "12", "+49 12", "+999 1234567", "+1 800 FLOWERS", "+49 151 1234 ext 5"] {
+    for bad in [
+        "",
+        "12",
+        "+49 12",
+        "+999 1234567",
+        "+1 800 FLOWERS",
+        "+49 151 1234 ext 5",
+    ] {
         let e = expect_err(pwl.send_otp(Channel::Sms, bad, &c).await, bad);
-        assert!(matches!(e, SignInError::InvalidPhone { .. }), "{bad:?}: {e:?}");
+        assert!(
+            matches!(e, SignInError::InvalidPhone { .. }),
+            "{bad:?}: {e:?}"
+        );
         let e = expect_err(pwl.verify_otp(Channel::Sms, bad, "123456", &c).await, bad);
-        assert!(matches!(e, SignInError::InvalidPhone { .. }), "{bad:?}: {e:?}");
+        assert!(
+            matches!(e, SignInError::InvalidPhone { .. }),
+            "{bad:?}: {e:?}"
+        );
     }
     assert_eq!(sender.messages().len(), before);
     // Without a default region a national number cannot be read.
-    let no_region = Passwordless::builder(store.adapter.clone(), store.counters.clone(), sender.clone())
-        .secret(SECRET)
-        .site_url(SITE)
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let no_region = Passwordless::builder(
+        store.adapter.clone(),
+        store.counters.clone(),
+        sender.clone(),
+    )
+    .secret(SECRET)
+    .site_url(SITE)
+    .build()
+    .unwrap_or_else(|e| panic!("{e}"));
     let e = expect_err(
-        no_region.send_otp(Channel::Sms, &format!("0{area}{rest}"), &c).await,
+        no_region
+            .send_otp(Channel::Sms, &format!("0{area}{rest}"), &c)
+            .await,
         "national number without a region",
     );
     assert!(matches!(e, SignInError::InvalidPhone { .. }), "{e:?}");
@@ -785,7 +917,10 @@ pub async fn users_are_created_once_and_email_verified_is_set(store: impl Into<S
         "emailVerified moves on each email sign-in"
     );
     for provider in ["email", "nodemailer", PHONE_PROVIDER] {
-        let account = crate::check::ok(store.adapter.get_account(provider, &to).await, "get_account");
+        let account = crate::check::ok(
+            store.adapter.get_account(provider, &to).await,
+            "get_account",
+        );
         assert!(account.is_none(), "no account row for an email sign-in");
     }
     // And a new address creates its user once, whatever happens in parallel.
@@ -813,7 +948,10 @@ pub async fn sessions_are_revoked_one_or_all(store: impl Into<Store>) {
     for _ in 0..3 {
         expect_ok(pwl.send_otp(Channel::Email, &to, &c).await, "send");
         let code = sender.last_code(&to);
-        let s = expect_ok(pwl.verify_otp(Channel::Email, &to, &code, &c).await, "verify");
+        let s = expect_ok(
+            pwl.verify_otp(Channel::Email, &to, &code, &c).await,
+            "verify",
+        );
         tokens.push((s.session.session_token, s.user.id));
     }
     let user_id = tokens[0].1.clone();
@@ -822,14 +960,23 @@ pub async fn sessions_are_revoked_one_or_all(store: impl Into<Store>) {
         assert!(expect_ok(pwl.get_session(token).await, "get").is_some());
     }
     assert!(expect_ok(pwl.revoke_session(&tokens[0].0).await, "revoke"));
-    assert!(!expect_ok(pwl.revoke_session(&tokens[0].0).await, "revoke again"));
+    assert!(!expect_ok(
+        pwl.revoke_session(&tokens[0].0).await,
+        "revoke again"
+    ));
     assert!(expect_ok(pwl.get_session(&tokens[0].0).await, "get").is_none());
     assert!(expect_ok(pwl.get_session(&tokens[1].0).await, "get").is_some());
-    assert_eq!(expect_ok(pwl.revoke_all_sessions(&user_id).await, "revoke all"), 2);
+    assert_eq!(
+        expect_ok(pwl.revoke_all_sessions(&user_id).await, "revoke all"),
+        2
+    );
     for (token, _) in &tokens {
         assert!(expect_ok(pwl.get_session(token).await, "get").is_none());
     }
-    assert_eq!(expect_ok(pwl.revoke_all_sessions(&user_id).await, "none left"), 0);
+    assert_eq!(
+        expect_ok(pwl.revoke_all_sessions(&user_id).await, "none left"),
+        0
+    );
     assert!(expect_ok(pwl.get_session("no-such-token").await, "unknown").is_none());
 }
 
@@ -881,10 +1028,14 @@ pub async fn nothing_secret_in_debug_or_errors(store: impl Into<Store>) {
     expect_ok(pwl.send_otp(Channel::Email, &to, &c).await, "send code");
     let code = sender.last_code(&to);
     let wrong = expect_err(
-        pwl.verify_otp(Channel::Email, &to, &other_code(&code), &c).await,
+        pwl.verify_otp(Channel::Email, &to, &other_code(&code), &c)
+            .await,
         "wrong",
     );
-    let signed_in = expect_ok(pwl.verify_otp(Channel::Email, &to, &code, &c).await, "verify");
+    let signed_in = expect_ok(
+        pwl.verify_otp(Channel::Email, &to, &code, &c).await,
+        "verify",
+    );
     let used = expect_err(pwl.verify_otp(Channel::Email, &to, &code, &c).await, "used");
     let texts = [
         format!("{pwl:?}"),

@@ -21,9 +21,9 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::path::PathBuf;
 use std::time::Duration;
 
 use auth_adapter_core::chrono::Utc;
@@ -135,8 +135,8 @@ impl Store {
                 }
             }
             Store::Sqlite => {
-                let path = std::env::temp_dir()
-                    .join(format!("aa-authjs-app-{}.db", uuid::Uuid::new_v4()));
+                let path =
+                    std::env::temp_dir().join(format!("aa-authjs-app-{}.db", uuid::Uuid::new_v4()));
                 let adapter = within(
                     "opening SQLite",
                     SqliteAdapter::open(&path, SqliteOptions::default()),
