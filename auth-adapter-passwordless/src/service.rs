@@ -318,11 +318,12 @@ impl Passwordless {
     /// session.
     ///
     /// Before the code is looked at, the recipient's
-    /// [`wrong_codes`](Limits::wrong_codes) counter and the client's
-    /// [`code_checks_per_ip`](Limits::code_checks_per_ip) counter are incremented in the
-    /// store; past either limit the code is not evaluated (even a right one):
-    /// [`SignInError::TooManyAttempts`] / [`SignInError::RateLimited`] with the time left.
-    /// A right code is used up atomically and resets the recipient's counter.
+    /// [`wrong_codes`](Limits::wrong_codes) counter is incremented in the store (past its
+    /// limit, that one increment is all a check costs), then the client's
+    /// [`code_checks_per_ip`](Limits::code_checks_per_ip) counter, in the same round trip as
+    /// the read of the code's generation. Past either limit the code is not evaluated, even
+    /// a right one: [`SignInError::TooManyAttempts`] / [`SignInError::RateLimited`], with the
+    /// time left. A right code is used up atomically and resets the recipient's counter.
     pub async fn verify_otp(
         &self,
         channel: Channel,
@@ -335,18 +336,22 @@ impl Passwordless {
         let name = limit_name(&to);
         let limits = &self.inner.limits;
         let counters = &self.inner.counters;
+        // The recipient's counter first, alone: a guess past its limit costs the store one
+        // increment and nothing else, so an attack on one recipient stays cheap to refuse.
         let checks_key = keys::code_checks(&name);
-        let ip_key = keys::code_checks_ip(&client.bucket());
-        let generation_key = keys::generation(&name);
-        let (checks, ip_checks, generation) = tokio::join!(
-            counters.increment(&checks_key, limits.get_wrong_codes().get_window()),
-            counters.increment(&ip_key, limits.get_code_checks_per_ip().get_window()),
-            counters.count(&generation_key),
-        );
-        let (checks, ip_checks, generation) = (checks?, ip_checks?, generation?);
+        let checks = counters
+            .increment(&checks_key, limits.get_wrong_codes().get_window())
+            .await?;
         if over(&checks, limits.get_wrong_codes().get_max()) {
             return Err(SignInError::too_many_attempts(checks.resets_in));
         }
+        let ip_key = keys::code_checks_ip(&client.bucket());
+        let generation_key = keys::generation(&name);
+        let (ip_checks, generation) = tokio::join!(
+            counters.increment(&ip_key, limits.get_code_checks_per_ip().get_window()),
+            counters.count(&generation_key),
+        );
+        let (ip_checks, generation) = (ip_checks?, generation?);
         if over(&ip_checks, limits.get_code_checks_per_ip().get_max()) {
             return Err(SignInError::rate_limited(
                 LimitScope::ClientIp,
