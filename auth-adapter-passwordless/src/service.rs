@@ -318,12 +318,17 @@ impl Passwordless {
     /// session.
     ///
     /// Before the code is looked at, the recipient's
-    /// [`wrong_codes`](Limits::wrong_codes) counter is incremented in the store (past its
-    /// limit, that one increment is all a check costs), then the client's
-    /// [`code_checks_per_ip`](Limits::code_checks_per_ip) counter, in the same round trip as
-    /// the read of the code's generation. Past either limit the code is not evaluated, even
-    /// a right one: [`SignInError::TooManyAttempts`] / [`SignInError::RateLimited`], with the
-    /// time left. A right code is used up atomically and resets the recipient's counter.
+    /// [`wrong_codes`](Limits::wrong_codes) counter and the client's
+    /// [`code_checks_per_ip`](Limits::code_checks_per_ip) counter are incremented in the
+    /// store, atomically: of any number of concurrent checks, at most the limit are
+    /// evaluated. Past either limit the code is not evaluated, even a right one:
+    /// [`SignInError::TooManyAttempts`] / [`SignInError::RateLimited`], with the time left.
+    /// Once a recipient's budget is spent, a check is refused after two reads (its counter
+    /// and the code's generation, one round trip) without writing anything. A right code is
+    /// used up atomically and resets the recipient's counter.
+    ///
+    /// Round trips: two reads, then two increments, then the code's row, in sequence; then
+    /// the user and the session.
     pub async fn verify_otp(
         &self,
         channel: Channel,
@@ -336,23 +341,29 @@ impl Passwordless {
         let name = limit_name(&to);
         let limits = &self.inner.limits;
         let counters = &self.inner.counters;
-        // The recipient's counter first, alone: a guess past its limit costs the store one
-        // increment and nothing else, so an attack on one recipient stays cheap to refuse.
         let checks_key = keys::code_checks(&name);
-        let checks = counters
-            .increment(&checks_key, limits.get_wrong_codes().get_window())
-            .await?;
-        if over(&checks, limits.get_wrong_codes().get_max()) {
-            return Err(SignInError::too_many_attempts(checks.resets_in));
-        }
         let ip_key = keys::code_checks_ip(&client.bucket());
         let generation_key = keys::generation(&name);
-        let (ip_checks, generation) = tokio::join!(
-            counters.increment(&ip_key, limits.get_code_checks_per_ip().get_window()),
-            counters.count(&generation_key),
+        let (per_recipient, per_ip) = (limits.get_wrong_codes(), limits.get_code_checks_per_ip());
+        // First two reads: once a recipient's budget is spent, a guess costs the store no
+        // write at all, so an attack on one recipient stays cheap to refuse.
+        let (seen, generation) =
+            tokio::join!(counters.count(&checks_key), counters.count(&generation_key));
+        let (seen, generation) = (seen?, generation?);
+        if seen.count >= per_recipient.get_max() {
+            return Err(SignInError::too_many_attempts(seen.resets_in));
+        }
+        // Then the increments, which decide: of concurrent checks that all read a count
+        // below the limit, only those whose increment stays within it are evaluated.
+        let (checks, ip_checks) = tokio::join!(
+            counters.increment(&checks_key, per_recipient.get_window()),
+            counters.increment(&ip_key, per_ip.get_window()),
         );
-        let (ip_checks, generation) = (ip_checks?, generation?);
-        if over(&ip_checks, limits.get_code_checks_per_ip().get_max()) {
+        let (checks, ip_checks) = (checks?, ip_checks?);
+        if over(&checks, per_recipient.get_max()) {
+            return Err(SignInError::too_many_attempts(checks.resets_in));
+        }
+        if over(&ip_checks, per_ip.get_max()) {
             return Err(SignInError::rate_limited(
                 LimitScope::ClientIp,
                 ip_checks.resets_in,
