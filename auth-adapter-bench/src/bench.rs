@@ -13,6 +13,7 @@ use crate::extractor;
 use crate::http_session;
 use crate::js;
 use crate::jwt_decode;
+use crate::passwordless;
 use crate::report::{self, BusySummary, Kind, RatioSummary, Row};
 use crate::runner::{self, Totals};
 use crate::workloads::{self, Dataset};
@@ -217,6 +218,25 @@ async fn run_workload(
     let data: Arc<Dataset> = Arc::new(workloads::seed(&adapter, id, users, sessions).await?);
     if workload == Workload::Extractor {
         let (rows, ratios) = extractor::run(options, kind.name(), &adapter, &data, id).await?;
+        for row in &rows {
+            log_row(row, options.json);
+        }
+        for r in &ratios {
+            log_ratio(r, options.json);
+        }
+        out.ratios.extend(ratios);
+        return Ok(rows);
+    }
+    if workload == Workload::Passwordless {
+        let rows = passwordless::run(options, kind.name(), adapter, store.counters(), id).await?;
+        for row in &rows {
+            log_row(row, options.json);
+        }
+        return Ok(rows);
+    }
+    if workload == Workload::PasswordlessAttack {
+        let (rows, ratios) =
+            passwordless::run_attack(options, kind.name(), adapter, store.counters(), id).await?;
         for row in &rows {
             log_row(row, options.json);
         }

@@ -47,7 +47,7 @@ impl BackendKind {
     }
 }
 
-/// The eight workloads, in the order they run.
+/// The ten workloads, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Workload {
     /// `get_session_and_user` on random existing tokens: the per-request path.
@@ -72,10 +72,16 @@ pub(crate) enum Workload {
     /// and by `@auth/core/jwt` / `next-auth/jwt` in Node. Asks no store: it runs once,
     /// whatever `--backend` says.
     JwtDecode,
+    /// `auth-adapter-passwordless`: whole sign-ins of new addresses, by email code
+    /// (`send_otp` + `verify_otp`) and by magic link, with a sender that delivers nothing.
+    Passwordless,
+    /// Other users' sign-ins by email code, alone and while one recipient is under a
+    /// wrong-code attack: their p99 both ways.
+    PasswordlessAttack,
 }
 
 impl Workload {
-    pub(crate) const ALL: [Workload; 8] = [
+    pub(crate) const ALL: [Workload; 10] = [
         Workload::GetSessionAndUser,
         Workload::SignIn,
         Workload::CreateDeleteSession,
@@ -84,6 +90,8 @@ impl Workload {
         Workload::Extractor,
         Workload::HttpSession,
         Workload::JwtDecode,
+        Workload::Passwordless,
+        Workload::PasswordlessAttack,
     ];
 
     /// The name on the command line, in the output and in `interop/bench.mjs`.
@@ -97,6 +105,8 @@ impl Workload {
             Workload::Extractor => "extractor",
             Workload::HttpSession => "http_session",
             Workload::JwtDecode => "jwt_decode",
+            Workload::Passwordless => "passwordless",
+            Workload::PasswordlessAttack => "passwordless_attack",
         }
     }
 
@@ -141,7 +151,8 @@ USAGE: auth-adapter-bench [OPTIONS]    (or scripts/bench [OPTIONS], which starts
 OPTIONS:
   --backend B          memory|sqlite|postgres|redis|all, or a comma list (default all)
   --workload W         get_session_and_user|sign_in|create_delete_session|verification_token|
-                       busy_user|extractor|http_session|jwt_decode|all, or a comma list
+                       busy_user|extractor|http_session|jwt_decode|passwordless|
+                       passwordless_attack|all, or a comma list
                        (default all)
   --concurrency LIST   comma list of concurrent tasks per row (default 1,16)
   --duration D         measured time per row: 5s, 500ms, or seconds (default 5s)
@@ -199,6 +210,18 @@ WORKLOADS:
                          interleaved; ratios Rust ÷ Node ops/s and ops per CPU-second
                          (target for v5 ≥ 10). Always concurrency 1; asks no store, so it runs
                          once whatever --backend says
+  passwordless           auth-adapter-passwordless on the store, with a sender that delivers
+                         nothing (it keeps the code or link in memory): whole sign-ins of new
+                         addresses per second, send_otp + verify_otp by email code, and
+                         send_magic_link + verify_magic_link (each creates its user and a
+                         session; counters and limits in the store as in production, the
+                         per-address limits raised)
+  passwordless_attack    other users' sign-ins by email code (C tasks, each --concurrency)
+                         alone and while the largest --concurrency tasks send wrong codes for
+                         one recipient from random addresses, interleaved rounds; their p99
+                         both ways (ratio during ÷ without), the attack's rate, and how many
+                         guesses were evaluated (at most 5: the rest are refused unread; more
+                         fails the run)
 
 ENVIRONMENT:
   DATABASE_URL         PostgreSQL server for --backend postgres (a schema is created per run)

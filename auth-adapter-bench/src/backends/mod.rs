@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use auth_adapter_core::Adapter;
+use auth_adapter_core::{Adapter, CounterStore};
 
 use crate::BoxError;
 use crate::cli::{BackendKind, Options};
@@ -29,6 +29,9 @@ pub(crate) struct RawLookup {
 pub(crate) trait Store: Send + Sync {
     /// The auth-adapter backend on this store.
     fn adapter(&self) -> Arc<dyn Adapter>;
+
+    /// The same backend as a counter store (the limits of `passwordless`).
+    fn counters(&self) -> Arc<dyn CounterStore>;
 
     /// `get_session_and_user` written by hand with the raw driver, reading the same rows.
     async fn raw_lookups(&self, data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError>;

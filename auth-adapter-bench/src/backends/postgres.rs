@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use auth_adapter_core::{Adapter, AdapterSession, AdapterUser};
+use auth_adapter_core::{Adapter, AdapterSession, AdapterUser, CounterStore};
 use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgRow};
@@ -21,7 +21,7 @@ pub(crate) struct PgStore {
     url: String,
     schema: String,
     pool: PgPool,
-    adapter: Arc<dyn Adapter>,
+    adapter: Arc<PostgresAdapter>,
 }
 
 impl PgStore {
@@ -63,7 +63,11 @@ async fn drop_schema(pool: &PgPool, schema: &str) -> Result<(), BoxError> {
 #[async_trait]
 impl Store for PgStore {
     fn adapter(&self) -> Arc<dyn Adapter> {
-        Arc::clone(&self.adapter)
+        Arc::clone(&self.adapter) as Arc<dyn Adapter>
+    }
+
+    fn counters(&self) -> Arc<dyn CounterStore> {
+        Arc::clone(&self.adapter) as Arc<dyn CounterStore>
     }
 
     async fn raw_lookups(&self, data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError> {
