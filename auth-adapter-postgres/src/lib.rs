@@ -134,7 +134,9 @@
 
 mod adapter;
 mod error;
+mod literal;
 mod options;
+mod query;
 mod rows;
 mod schema;
 mod sql;
