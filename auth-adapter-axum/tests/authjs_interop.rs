@@ -7,8 +7,10 @@
 //! session (or JWT) the Rust side issues is accepted by Auth.js's `/session`, and
 //! tampering, expiry and sign-out are seen alike by both.
 //!
-//! Needs Node.js ≥ 20 with `npm ci --prefix interop`, and `DATABASE_URL` / `REDIS_URL`
-//! (scripts/test starts throwaway servers). Every wait is bounded by [`PATIENCE`].
+//! PostgreSQL runs a third time with the Rust adapter behind a transaction-mode PgBouncer.
+//!
+//! Needs Node.js ≥ 20 with `npm ci --prefix interop`, and `DATABASE_URL` / `REDIS_URL` /
+//! `PGBOUNCER_URL` (scripts/test starts throwaway servers). Every wait is bounded by [`PATIENCE`].
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may panic
 
@@ -72,6 +74,10 @@ fn required_env(name: &str, how: &str) -> String {
 #[derive(Debug, Clone, Copy)]
 enum Store {
     Postgres,
+    /// The Rust adapter through the transaction-mode PgBouncer at PGBOUNCER_URL with
+    /// `transaction_pooler(true)`; the Auth.js app on DATABASE_URL (node-postgres sets its
+    /// `search_path` with a startup parameter PgBouncer 1.18 refuses).
+    PostgresPooler,
     Sqlite,
     Redis,
 }
@@ -97,15 +103,22 @@ const PG_MARK: &str = "auth-adapter-postgres test schema, created at unix time "
 impl Store {
     async fn fresh(self) -> Fresh {
         match self {
-            Store::Postgres => {
+            Store::Postgres | Store::PostgresPooler => {
                 let url = required_env("DATABASE_URL", "PostgreSQL");
                 let schema = format!("aa_{}", uuid::Uuid::new_v4().simple());
+                let (rust_url, options) = match self {
+                    Store::PostgresPooler => (
+                        required_env("PGBOUNCER_URL", "PgBouncer in transaction mode"),
+                        PostgresOptions::new().transaction_pooler(true),
+                    ),
+                    _ => (url.clone(), PostgresOptions::new()),
+                };
                 let adapter = within(
-                    "connecting to DATABASE_URL",
-                    PostgresAdapter::connect(&url, PostgresOptions::new().schema(&schema)),
+                    "connecting to PostgreSQL",
+                    PostgresAdapter::connect(&rust_url, options.schema(&schema)),
                 )
                 .await
-                .expect("connect to DATABASE_URL");
+                .expect("connect to DATABASE_URL / PGBOUNCER_URL");
                 within("migrate", adapter.migrate()).await.expect("migrate");
                 let now = Utc::now().timestamp();
                 sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
@@ -788,6 +801,11 @@ async fn postgres_database_sessions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_jwt_sessions() {
     scenario(Store::Postgres, Strategy::Jwt).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_through_a_transaction_pooler_database_sessions() {
+    scenario(Store::PostgresPooler, Strategy::Database).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
