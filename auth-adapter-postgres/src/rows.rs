@@ -91,7 +91,11 @@ fn parse_timestamptz(text: &str) -> Option<DateTime<Utc>> {
     if fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let nanos = format!("{fraction:0<9}").parse::<u32>().ok()?;
+    let nanos = fraction
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(9)
+        .fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
     let sign: i64 = if zone.starts_with('-') { -1 } else { 1 };
     let mut zone_parts = zone[1..].splitn(3, ':');
     let zone_h: i64 = digits(zone_parts.next()?)?;
