@@ -222,7 +222,10 @@ impl Adapter for PostgresAdapter {
         let Some(id) = parse_user_id(id) else {
             return Ok(None);
         };
-        let row = self.run.optional(&self.sql.delete_user, &[Int4(id)]).await?;
+        let row = self
+            .run
+            .optional(&self.sql.delete_user, &[Int4(id)])
+            .await?;
         row.as_ref().map(rows::user).transpose()
     }
 

@@ -179,11 +179,17 @@ mod tests {
     #[test]
     fn numbers_and_flags_carry_their_type() {
         assert_eq!(literal(Param::Int4(-5)), "'-5'::int4");
-        assert_eq!(literal(Param::Int8(Some(i64::MAX))), "'9223372036854775807'::int8");
+        assert_eq!(
+            literal(Param::Int8(Some(i64::MAX))),
+            "'9223372036854775807'::int8"
+        );
         assert_eq!(literal(Param::Int8(None)), "NULL::int8");
         assert_eq!(literal(Param::Float8(60_000.0)), "'60000'::float8");
         assert_eq!(literal(Param::Float8(0.5)), "'0.5'::float8");
-        assert_eq!(literal(Param::Float8(f64::NEG_INFINITY)), "'-Infinity'::float8");
+        assert_eq!(
+            literal(Param::Float8(f64::NEG_INFINITY)),
+            "'-Infinity'::float8"
+        );
         assert_eq!(literal(Param::Bool(true)), "true");
         assert_eq!(literal(Param::Bool(false)), "false");
     }

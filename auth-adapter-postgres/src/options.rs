@@ -86,8 +86,8 @@ impl PostgresOptions {
     /// (one `Query` message, its values written into the text as escaped, typed
     /// literals), so no prepared statement, named or unnamed, outlives the message that
     /// made it. Every call is still **one round trip**, `get_session_and_user`
-    /// included; the server parses and plans each statement anew, which costs a few
-    /// per cent of a lookup (see BENCHMARKS.md). [`PostgresAdapter::connect`] then also
+    /// included; the server parses and plans each statement anew (see BENCHMARKS.md,
+    /// "Behind a transaction pooler", for what that costs). [`PostgresAdapter::connect`] then also
     /// leaves `extra_float_digits` out of the startup packet (PgBouncer refuses unknown
     /// startup parameters unless told to ignore them). [`migrate`] works through the
     /// pooler too: it is one transaction, under a transaction-scoped advisory lock.
@@ -95,6 +95,14 @@ impl PostgresOptions {
     /// Leave it off for a direct connection or a pooler in session mode: prepared
     /// statements are a little faster, and keep values out of statement text (which
     /// PostgreSQL logs for a failed statement; see the [crate docs](crate#transaction-poolers)).
+    ///
+    /// ```
+    /// use auth_adapter_postgres::PostgresOptions;
+    ///
+    /// // The URL is PgBouncer (pool_mode = transaction), Supavisor's port 6543, …
+    /// let options = PostgresOptions::new().transaction_pooler(true);
+    /// assert!(options.get_transaction_pooler());
+    /// ```
     ///
     /// [`PostgresAdapter::connect`]: crate::PostgresAdapter::connect
     /// [`migrate`]: crate::PostgresAdapter::migrate

@@ -8,9 +8,9 @@
 
 use auth_adapter_core::Result;
 use sqlx::PgPool;
+use sqlx::Postgres;
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;
-use sqlx::Postgres;
 
 use crate::error::map_err;
 use crate::literal::Param;
@@ -26,10 +26,7 @@ pub(crate) enum Protocol {
 }
 
 /// `sql` with `params` bound in order.
-fn bound<'q>(
-    sql: &Sql,
-    params: &[Param<'q>],
-) -> Query<'q, Postgres, PgArguments> {
+fn bound<'q>(sql: &Sql, params: &[Param<'q>]) -> Query<'q, Postgres, PgArguments> {
     let mut query = sqlx::query(sql.get());
     for param in params {
         query = match *param {
@@ -64,9 +61,11 @@ impl Runner {
     pub(crate) async fn optional(&self, sql: &Sql, params: &[Param<'_>]) -> Result<Option<PgRow>> {
         match self.protocol {
             Protocol::Prepared => bound(sql, params).fetch_optional(&self.pool).await,
-            Protocol::Simple => sqlx::raw_sql(sql.inline(params)?)
-                .fetch_optional(&self.pool)
-                .await,
+            Protocol::Simple => {
+                sqlx::raw_sql(sql.inline(params)?)
+                    .fetch_optional(&self.pool)
+                    .await
+            }
         }
         .map_err(map_err)
     }
@@ -75,9 +74,11 @@ impl Runner {
     pub(crate) async fn one(&self, sql: &Sql, params: &[Param<'_>]) -> Result<PgRow> {
         match self.protocol {
             Protocol::Prepared => bound(sql, params).fetch_one(&self.pool).await,
-            Protocol::Simple => sqlx::raw_sql(sql.inline(params)?)
-                .fetch_one(&self.pool)
-                .await,
+            Protocol::Simple => {
+                sqlx::raw_sql(sql.inline(params)?)
+                    .fetch_one(&self.pool)
+                    .await
+            }
         }
         .map_err(map_err)
     }
@@ -86,9 +87,11 @@ impl Runner {
     pub(crate) async fn all(&self, sql: &Sql, params: &[Param<'_>]) -> Result<Vec<PgRow>> {
         match self.protocol {
             Protocol::Prepared => bound(sql, params).fetch_all(&self.pool).await,
-            Protocol::Simple => sqlx::raw_sql(sql.inline(params)?)
-                .fetch_all(&self.pool)
-                .await,
+            Protocol::Simple => {
+                sqlx::raw_sql(sql.inline(params)?)
+                    .fetch_all(&self.pool)
+                    .await
+            }
         }
         .map_err(map_err)
     }

@@ -84,9 +84,7 @@ fn parse_timestamptz(text: &str) -> Option<DateTime<Utc>> {
     let hour: u32 = digits(hms.next()?)?;
     let minute: u32 = digits(hms.next()?)?;
     let seconds_field = hms.next()?;
-    let (second, fraction) = seconds_field
-        .split_once('.')
-        .unwrap_or((seconds_field, ""));
+    let (second, fraction) = seconds_field.split_once('.').unwrap_or((seconds_field, ""));
     let second: u32 = digits(second)?;
     if fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
         return None;

@@ -284,7 +284,12 @@ async fn under_transaction_pooler_every_call_is_one_simple_query_from_the_first(
         ($name:literal, $call:expr) => {{
             let _ = $call;
             assert_eq!(proxy.counts.take(), (1, 0), "{}", $name);
-            assert_eq!(proxy.counts.queries.swap(0, Ordering::SeqCst), 1, "{}", $name);
+            assert_eq!(
+                proxy.counts.queries.swap(0, Ordering::SeqCst),
+                1,
+                "{}",
+                $name
+            );
         }};
     }
 

@@ -64,10 +64,12 @@ pub(crate) trait Store: Send + Sync {
 pub(crate) fn pooler_url() -> Result<String, BoxError> {
     match std::env::var("PGBOUNCER_URL") {
         Ok(v) if !v.is_empty() => Ok(v),
-        _ => Err("--workload pooler needs PGBOUNCER_URL: run scripts/bench (starts a throwaway \
+        _ => Err(
+            "--workload pooler needs PGBOUNCER_URL: run scripts/bench (starts a throwaway \
                   PgBouncer), or set PGBOUNCER_URL=postgres://… to a PgBouncer with \
                   pool_mode = transaction in front of DATABASE_URL's database"
-            .into()),
+                .into(),
+        ),
     }
 }
 

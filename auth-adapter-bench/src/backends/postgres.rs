@@ -118,9 +118,11 @@ impl Store for PgStore {
             .await
             .map_err(|e| format!("cannot connect to PGBOUNCER_URL: {e}"))?;
         if pooled.get_session_and_user(data.token(0)).await?.is_none() {
-            return Err("PGBOUNCER_URL does not lead to DATABASE_URL's database: a session \
+            return Err(
+                "PGBOUNCER_URL does not lead to DATABASE_URL's database: a session \
                         created through DATABASE_URL is not found through it"
-                .into());
+                    .into(),
+            );
         }
         // The protocol without the pooler: the very pool of the default adapter.
         let direct = PostgresAdapter::from_pool(self.pool.clone(), options)?;
