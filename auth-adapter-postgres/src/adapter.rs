@@ -16,7 +16,7 @@ use auth_adapter_core::{
 };
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Row};
+use sqlx::{ConnectOptions, PgPool, Row};
 
 use crate::error::map_err;
 use crate::literal::Param::{Bool, Date, Int4, Int8, Text};
@@ -52,9 +52,10 @@ impl fmt::Debug for PostgresAdapter {
 impl PostgresAdapter {
     /// An adapter on a pool you already have (only the schema and
     /// [`transaction_pooler`](PostgresOptions::transaction_pooler) of `options` apply: the
-    /// pool keeps its own size, timeouts and connect options; for PgBouncer, build it
-    /// with `PgConnectOptions::extra_float_digits(None)` as
-    /// [`connect`](PostgresAdapter::connect) does). A bad option is
+    /// pool keeps its own size, timeouts and connect options; under `transaction_pooler`,
+    /// build it as [`connect`](PostgresAdapter::connect) does, with
+    /// `PgConnectOptions::extra_float_digits(None)` for PgBouncer and
+    /// `.disable_statement_logging()`, since the statements then hold their values). A bad option is
     /// [`AdapterError::InvalidInput`].
     pub fn from_pool(pool: PgPool, options: PostgresOptions) -> Result<Self> {
         options.validate()?;
@@ -95,6 +96,9 @@ impl PostgresAdapter {
             // startup parameter` unless `ignore_startup_parameters` lists it. The adapter
             // reads no float in text form, so the server's default is as good.
             connect = connect.extra_float_digits(None);
+            // The statements now hold their values, tokens among them: sqlx must not log
+            // them (it logs every statement at DEBUG and slow ones at WARN).
+            connect = connect.disable_statement_logging();
         }
         // sqlx pings a connection when it is released (after the caller has its answer)
         // and, by default, again when it is acquired: that second ping would put a

@@ -157,7 +157,10 @@
 //!
 //! **What to know.**
 //!
-//! - Values are in the statement text, so PostgreSQL's log shows them where it logs a
+//! - Values are in the statement text. [`connect`](PostgresAdapter::connect) turns sqlx's
+//!   statement logging off (it logs every statement at `DEBUG` and slow ones at `WARN`);
+//!   a pool given to [`from_pool`](PostgresAdapter::from_pool) should be built with
+//!   `.disable_statement_logging()` too. PostgreSQL's own log shows them where it logs a
 //!   statement: a failed one (`log_min_error_statement`, `error` by default; a unique
 //!   violation's `DETAIL` already names the key in either mode), a slow one
 //!   (`log_min_duration_statement`), every one (`log_statement = all`); and
@@ -166,7 +169,8 @@
 //!   logging down for the adapter's role.
 //! - With [`from_pool`](PostgresAdapter::from_pool), the pool's connect options are
 //!   yours: for PgBouncer, build it with `PgConnectOptions::extra_float_digits(None)` (or
-//!   list `extra_float_digits` in PgBouncer's `ignore_startup_parameters`).
+//!   list `extra_float_digits` in PgBouncer's `ignore_startup_parameters`), and with
+//!   `.disable_statement_logging()`.
 //! - Queries of your own on [`pool`](PostgresAdapter::pool) must follow the same rule:
 //!   `sqlx::raw_sql`, or `.persistent(false)` inside a transaction.
 //! - A pooler in session mode, or PgBouncer ≥ 1.21 with `max_prepared_statements` set

@@ -87,10 +87,12 @@ impl PostgresOptions {
     /// literals), so no prepared statement, named or unnamed, outlives the message that
     /// made it. Every call is still **one round trip**, `get_session_and_user`
     /// included; the server parses and plans each statement anew (see BENCHMARKS.md,
-    /// "Behind a transaction pooler", for what that costs). [`PostgresAdapter::connect`] then also
-    /// leaves `extra_float_digits` out of the startup packet (PgBouncer refuses unknown
-    /// startup parameters unless told to ignore them). [`migrate`] works through the
-    /// pooler too: it is one transaction, under a transaction-scoped advisory lock.
+    /// "Behind a transaction pooler", for what that costs). [`PostgresAdapter::connect`]
+    /// then also leaves `extra_float_digits` out of the startup packet (PgBouncer refuses
+    /// unknown startup parameters unless told to ignore them) and turns sqlx's statement
+    /// logging off (the statements hold the values, tokens included). [`migrate`] works
+    /// through the pooler too: it is one transaction, under a transaction-scoped
+    /// advisory lock.
     ///
     /// Leave it off for a direct connection or a pooler in session mode: prepared
     /// statements are a little faster, and keep values out of statement text (which
