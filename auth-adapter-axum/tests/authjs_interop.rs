@@ -7,8 +7,10 @@
 //! session (or JWT) the Rust side issues is accepted by Auth.js's `/session`, and
 //! tampering, expiry and sign-out are seen alike by both.
 //!
-//! Needs Node.js ≥ 20 with `npm ci --prefix interop`, and `DATABASE_URL` / `REDIS_URL`
-//! (scripts/test starts throwaway servers). Every wait is bounded (the harness,
+//! PostgreSQL runs a third time with the Rust adapter behind a transaction-mode PgBouncer.
+//!
+//! Needs Node.js ≥ 20 with `npm ci --prefix interop`, and `DATABASE_URL` / `REDIS_URL` /
+//! `PGBOUNCER_URL` (scripts/test starts throwaway servers). Every wait is bounded (the harness,
 //! `auth_adapter_tests::interop::app`, waits at most its `PATIENCE` for anything).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may panic
@@ -305,6 +307,11 @@ async fn postgres_database_sessions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_jwt_sessions() {
     scenario(Store::Postgres, Strategy::Jwt).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_through_a_transaction_pooler_database_sessions() {
+    scenario(Store::PostgresPooler, Strategy::Database).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

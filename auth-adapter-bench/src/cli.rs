@@ -47,7 +47,7 @@ impl BackendKind {
     }
 }
 
-/// The ten workloads, in the order they run.
+/// The eleven workloads, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Workload {
     /// `get_session_and_user` on random existing tokens: the per-request path.
@@ -68,6 +68,10 @@ pub(crate) enum Workload {
     /// `GET /api/auth/session` over a loopback socket: axum with this crate against the
     /// `@auth/express` app on the same store (PostgreSQL and Redis only).
     HttpSession,
+    /// `get_session_and_user` behind PgBouncer in transaction mode: the adapter with
+    /// `transaction_pooler` against the best raw sqlx lookup that works through the same
+    /// pooler, and against the default options on a direct connection (PostgreSQL only).
+    Pooler,
     /// Auth.js session JWTs decoded by `auth_adapter_axum::jwt::SessionJwt` (one thread)
     /// and by `@auth/core/jwt` / `next-auth/jwt` in Node. Asks no store: it runs once,
     /// whatever `--backend` says.
@@ -81,7 +85,7 @@ pub(crate) enum Workload {
 }
 
 impl Workload {
-    pub(crate) const ALL: [Workload; 10] = [
+    pub(crate) const ALL: [Workload; 11] = [
         Workload::GetSessionAndUser,
         Workload::SignIn,
         Workload::CreateDeleteSession,
@@ -89,6 +93,7 @@ impl Workload {
         Workload::BusyUser,
         Workload::Extractor,
         Workload::HttpSession,
+        Workload::Pooler,
         Workload::JwtDecode,
         Workload::Passwordless,
         Workload::PasswordlessAttack,
@@ -104,6 +109,7 @@ impl Workload {
             Workload::BusyUser => "busy_user",
             Workload::Extractor => "extractor",
             Workload::HttpSession => "http_session",
+            Workload::Pooler => "pooler",
             Workload::JwtDecode => "jwt_decode",
             Workload::Passwordless => "passwordless",
             Workload::PasswordlessAttack => "passwordless_attack",
@@ -151,7 +157,7 @@ USAGE: auth-adapter-bench [OPTIONS]    (or scripts/bench [OPTIONS], which starts
 OPTIONS:
   --backend B          memory|sqlite|postgres|redis|all, or a comma list (default all)
   --workload W         get_session_and_user|sign_in|create_delete_session|verification_token|
-                       busy_user|extractor|http_session|jwt_decode|passwordless|
+                       busy_user|extractor|http_session|pooler|jwt_decode|passwordless|
                        passwordless_attack|all, or a comma list
                        (default all)
   --concurrency LIST   comma list of concurrent tasks per row (default 1,16)
@@ -204,6 +210,18 @@ WORKLOADS:
                          strategy) on the same store, interleaved; ratio axum ÷ express req/s
                          (target ≥ 5 at concurrency 16). PostgreSQL and Redis only; without
                          interop/node_modules (or with --no-js) only the axum rows run
+  pooler                 get_session_and_user(random token) behind PgBouncer in transaction
+                         mode (PGBOUNCER_URL, in front of DATABASE_URL's database): the
+                         adapter with PostgresOptions::transaction_pooler against the same
+                         lookup by hand with sqlx::raw_sql and an escaped literal (the best
+                         that works through the pooler: one round trip), and against an
+                         unnamed sqlx statement inside a transaction (also safe: four round
+                         trips); and the adapter with the default options on a direct
+                         connection (what pooler mode costs), and with transaction_pooler
+                         on a direct connection (the protocol's share of it). Interleaved;
+                         ratios transaction_pooler via PgBouncer ÷ raw_sql via PgBouncer
+                         (target ≥ 0.90) and ÷ default options direct (reported).
+                         PostgreSQL only
   jwt_decode             Auth.js session JWTs (encoded here, 100 users' claims): Rust
                          SessionJwt::v5 / ::v4 decode on one thread against @auth/core/jwt /
                          next-auth/jwt decode in one Node loop (node interop/bench-jwt.mjs),
@@ -225,6 +243,8 @@ WORKLOADS:
 
 ENVIRONMENT:
   DATABASE_URL         PostgreSQL server for --backend postgres (a schema is created per run)
+  PGBOUNCER_URL        PgBouncer (pool_mode = transaction) in front of DATABASE_URL's database,
+                       for the pooler workload
   REDIS_URL            Redis server for --backend redis (a key prefix is used per run)
 ";
 

@@ -15,6 +15,7 @@ mod http_session;
 mod js;
 mod jwt_decode;
 mod passwordless;
+mod pooler;
 mod report;
 mod runner;
 mod workloads;

@@ -1,12 +1,15 @@
 # shellcheck shell=bash
-# Throwaway PostgreSQL, Redis and SMTP servers for the test suite and the benchmark.
+# Throwaway PostgreSQL, PgBouncer, Redis and SMTP servers for the test suite and the
+# benchmark.
 #
-# Source this file, then call `start_postgres` / `start_redis` / `start_smtp`. Each one
-# exports the URL the tests read (DATABASE_URL / REDIS_URL / SMTP_URL, and SMTP_MAILDIR
-# where the SMTP server files what it receives) and leaves a server running on a free
-# loopback port, in a temporary directory, stopped and removed by `stop_services` (install
-# it with `trap stop_services EXIT`). When the URL is already set, that server is used
-# instead and nothing is started. Where the server binaries are missing, they are
+# Source this file, then call `start_postgres` / `start_pgbouncer` / `start_redis` /
+# `start_smtp`. Each one exports the URL the tests read (DATABASE_URL / PGBOUNCER_URL /
+# REDIS_URL / SMTP_URL, and SMTP_MAILDIR where the SMTP server files what it receives) and
+# leaves a server running on a free loopback port, in a temporary directory, stopped and
+# removed by `stop_services` (install it with `trap stop_services EXIT`). When the URL is
+# already set, that server is used instead and nothing is started (PGBOUNCER_URL must then
+# lead to a PgBouncer with `pool_mode = transaction` in front of the DATABASE_URL
+# database). Where the server binaries are missing, they are
 # installed from Debian's packages when running as root with apt-get; otherwise the script
 # stops with the name of the package to install.
 
@@ -16,6 +19,8 @@ AA_PG_BINDIR=""
 AA_PG_OWNER=""
 AA_REDIS_PID=""
 AA_SMTP_PID=""
+AA_PGB_DIR=""
+AA_PGB_OWNER=""
 
 aa_log() { printf '[services] %s\n' "$*" >&2; }
 aa_die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
@@ -109,6 +114,118 @@ start_postgres() {
     done
     cat "$AA_PG_DATA/server.log" >&2 || true
     aa_die "PostgreSQL did not start"
+}
+
+# Decodes %XX escapes (a URL's user, password and database name).
+aa_urldecode() {
+    local s=${1//+/%2B}
+    printf '%b' "${s//%/\\x}"
+}
+
+# A value for a PgBouncer connection string: single-quoted, a ' inside doubled.
+aa_connstr_quote() {
+    local q="'"
+    printf "'%s'" "${1//$q/$q$q}"
+}
+
+# Runs a command as the PgBouncer user (PgBouncer refuses to run as root).
+aa_pgb() {
+    if [ -n "$AA_PGB_OWNER" ]; then
+        runuser -u "$AA_PGB_OWNER" -- "$@"
+    else
+        "$@"
+    fi
+}
+
+aa_find_pgbouncer() {
+    command -v pgbouncer && return 0
+    [ -x /usr/sbin/pgbouncer ] && echo /usr/sbin/pgbouncer
+}
+
+# A throwaway PgBouncer in transaction mode (pool_mode = transaction; otherwise PgBouncer's
+# defaults, so no ignore_startup_parameters) in front of DATABASE_URL, exported as
+# PGBOUNCER_URL. Call after start_postgres.
+start_pgbouncer() {
+    if [ -n "${PGBOUNCER_URL:-}" ]; then
+        aa_log "PgBouncer: using PGBOUNCER_URL that was given (it must be in transaction mode, in front of the DATABASE_URL database)"
+        return 0
+    fi
+    [ -n "${DATABASE_URL:-}" ] || aa_die "start_pgbouncer needs DATABASE_URL (call start_postgres first)"
+    local bin
+    bin=$(aa_find_pgbouncer) || {
+        aa_install PgBouncer pgbouncer
+        bin=$(aa_find_pgbouncer) || aa_die "pgbouncer not found after install"
+    }
+    # postgres[ql]://[user[:password]@]host[:port][/database][?…]
+    local re='^postgres(ql)?://(([^:@/]*)(:([^@/]*))?@)?([^:/?@]+|\[[0-9a-fA-F:]+\])(:([0-9]+))?(/([^?]*))?(\?.*)?$'
+    [[ "$DATABASE_URL" =~ $re ]] \
+        || aa_die "cannot read host, port and user from DATABASE_URL to put PgBouncer in front of it; set PGBOUNCER_URL to a PgBouncer in transaction mode in front of that database"
+    local user password host port dbname
+    user=$(aa_urldecode "${BASH_REMATCH[3]}")
+    password=$(aa_urldecode "${BASH_REMATCH[5]}")
+    host=${BASH_REMATCH[6]#[}
+    host=${host%]}
+    port=${BASH_REMATCH[8]:-5432}
+    dbname=$(aa_urldecode "${BASH_REMATCH[10]}")
+    [ -n "$user" ] || user=$(id -un)
+    [ -n "$dbname" ] || dbname=$user
+    aa_tmpdir
+    if [ "$(id -u)" = 0 ]; then
+        if [ -n "$AA_PG_OWNER" ]; then AA_PGB_OWNER=$AA_PG_OWNER
+        elif id postgres >/dev/null 2>&1; then AA_PGB_OWNER=postgres
+        else AA_PGB_OWNER=nobody; fi
+    fi
+    AA_PGB_DIR="$AA_SERVICES_DIR/pgbouncer"
+    mkdir -p "$AA_PGB_DIR"
+    chmod 700 "$AA_PGB_DIR"
+    [ -n "$AA_PGB_OWNER" ] && chown "$AA_PGB_OWNER" "$AA_PGB_DIR"
+    local server
+    server="host=$(aa_connstr_quote "$host") port=$port user=$(aa_connstr_quote "$user")"
+    [ -n "$password" ] && server="$server password=$(aa_connstr_quote "$password")"
+    local listen attempt i
+    for attempt in 1 2 3; do
+        listen=$(aa_free_port)
+        # auth_type = any: clients are not checked (loopback only) and every server
+        # connection logs in as DATABASE_URL's user; `*` forwards any database name.
+        (
+            umask 077
+            printf '%s\n' "[databases]" "* = $server" "" "[pgbouncer]" \
+                "listen_addr = 127.0.0.1" "listen_port = $listen" "unix_socket_dir =" \
+                "auth_type = any" "pool_mode = transaction" "default_pool_size = 20" \
+                "max_client_conn = 400" "logfile = $AA_PGB_DIR/pgbouncer.log" \
+                "pidfile = $AA_PGB_DIR/pgbouncer.pid" >"$AA_PGB_DIR/pgbouncer.ini"
+        )
+        [ -n "$AA_PGB_OWNER" ] && chown "$AA_PGB_OWNER" "$AA_PGB_DIR/pgbouncer.ini"
+        rm -f "$AA_PGB_DIR/pgbouncer.pid"
+        if aa_pgb "$bin" -d "$AA_PGB_DIR/pgbouncer.ini" >>"$AA_PGB_DIR/start.log" 2>&1; then
+            for i in $(seq 1 100); do
+                if [ -s "$AA_PGB_DIR/pgbouncer.pid" ] \
+                    && (exec 3<>"/dev/tcp/127.0.0.1/$listen") 2>/dev/null; then
+                    export PGBOUNCER_URL="postgres://$user@127.0.0.1:$listen/$dbname"
+                    aa_log "PgBouncer $("$bin" --version 2>/dev/null | awk 'NR==1{print $2}') started on 127.0.0.1:$listen in transaction mode, in front of $host:$port"
+                    return 0
+                fi
+                sleep 0.1
+            done
+        fi
+        aa_stop_pgbouncer
+    done
+    cat "$AA_PGB_DIR/start.log" "$AA_PGB_DIR/pgbouncer.log" >&2 2>/dev/null || true
+    aa_die "PgBouncer did not start"
+}
+
+# Stops the PgBouncer start_pgbouncer started (by the pid it wrote), if any.
+aa_stop_pgbouncer() {
+    [ -n "$AA_PGB_DIR" ] && [ -s "$AA_PGB_DIR/pgbouncer.pid" ] || return 0
+    local pid i
+    pid=$(cat "$AA_PGB_DIR/pgbouncer.pid" 2>/dev/null) || return 0
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for i in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
 }
 
 aa_redis_ping() {
@@ -232,6 +349,7 @@ stop_services() {
         kill "$AA_SMTP_PID" 2>/dev/null || true
         wait "$AA_SMTP_PID" 2>/dev/null || true
     fi
+    aa_stop_pgbouncer
     if [ -n "$AA_REDIS_PID" ]; then
         kill "$AA_REDIS_PID" 2>/dev/null || true
         wait "$AA_REDIS_PID" 2>/dev/null || true

@@ -71,6 +71,11 @@ pub fn required_env(name: &str, how: &str) -> String {
 pub enum Store {
     /// PostgreSQL at `DATABASE_URL`, a fresh schema, `@auth/pg-adapter`'s layout.
     Postgres,
+    /// The same, with the Rust adapter through the transaction-mode PgBouncer at
+    /// `PGBOUNCER_URL` with `transaction_pooler(true)`; the Auth.js app stays on
+    /// `DATABASE_URL` (node-postgres sets its `search_path` with a startup parameter
+    /// PgBouncer 1.18 refuses).
+    PostgresPooler,
     /// A fresh SQLite file, `@auth/drizzle-adapter`'s layout.
     Sqlite,
     /// Redis at `REDIS_URL`, a fresh key prefix, `@auth/unstorage-adapter`'s keys.
@@ -105,15 +110,22 @@ impl Store {
     /// A new, empty store of this kind, migrated, with what the app needs to reach it.
     pub async fn fresh(self) -> Fresh {
         match self {
-            Store::Postgres => {
+            Store::Postgres | Store::PostgresPooler => {
                 let url = required_env("DATABASE_URL", "PostgreSQL");
                 let schema = format!("aa_{}", uuid::Uuid::new_v4().simple());
+                let (rust_url, options) = match self {
+                    Store::PostgresPooler => (
+                        required_env("PGBOUNCER_URL", "PgBouncer in transaction mode"),
+                        PostgresOptions::new().transaction_pooler(true),
+                    ),
+                    _ => (url.clone(), PostgresOptions::new()),
+                };
                 let adapter = within(
-                    "connecting to DATABASE_URL",
-                    PostgresAdapter::connect(&url, PostgresOptions::new().schema(&schema)),
+                    "connecting to PostgreSQL",
+                    PostgresAdapter::connect(&rust_url, options.schema(&schema)),
                 )
                 .await
-                .expect("connect to DATABASE_URL");
+                .expect("connect to DATABASE_URL / PGBOUNCER_URL");
                 within("migrate", adapter.migrate()).await.expect("migrate");
                 let now = Utc::now().timestamp();
                 sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
