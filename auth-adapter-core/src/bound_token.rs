@@ -425,10 +425,7 @@ fn estimated_bits(bytes: &[u8]) -> f64 {
             -p * p.log2()
         })
         .sum();
-    let fresh = 1 + bytes
-        .windows(2)
-        .filter(|w| w[0].abs_diff(w[1]) > 1)
-        .count();
+    let fresh = 1 + bytes.windows(2).filter(|w| w[0].abs_diff(w[1]) > 1).count();
     per_char * fresh as f64
 }
 
@@ -558,7 +555,10 @@ mod tests {
         // The check value of CRC-32/ISO-HDLC (zlib, PNG).
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
         assert_eq!(crc32(b""), 0);
-        assert_eq!(crc32(b"The quick brown fox jumps over the lazy dog"), 0x414F_A339);
+        assert_eq!(
+            crc32(b"The quick brown fox jumps over the lazy dog"),
+            0x414F_A339
+        );
         // 0 and u32::MAX in base62, six characters.
         let mut value = u32::MAX;
         let mut digits = Vec::new();
@@ -634,7 +634,10 @@ mod tests {
             assert!(TokenFormat::new(good).is_ok(), "{good}");
         }
         for bad in ["", "_", "aa", "_aa_", "a-b_", "ü_", "toolongprefix123_"] {
-            assert!(TokenFormat::new(bad).unwrap_err().is_invalid_input(), "{bad}");
+            assert!(
+                TokenFormat::new(bad).unwrap_err().is_invalid_input(),
+                "{bad}"
+            );
         }
     }
 
@@ -690,7 +693,10 @@ mod tests {
             Err(TokenError::Malformed)
         );
         let generated = loose.generate();
-        assert_eq!(loose.client_chosen(generated.expose_secret()), Ok(generated));
+        assert_eq!(
+            loose.client_chosen(generated.expose_secret()),
+            Ok(generated)
+        );
     }
 
     #[test]

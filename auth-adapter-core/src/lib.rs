@@ -105,13 +105,13 @@ pub use model::{
     ExpiredCount, NewUser, SessionUpdate, UserUpdate, VerificationToken,
 };
 pub use session_policy::{SessionCheck, SessionPolicy, generate_session_token};
-pub use token_store::{
-    LAST_USED_INTERVAL, MAX_DISPLAY_PREFIX_CHARS, MAX_SCOPES, NewTokenBinding, TokenBinding,
-    TokenStore,
-};
 pub use token::{
     VERIFICATION_TOKEN_MAX_AGE, generate_verification_token, hash_verification_token,
     hash_verification_token_with_secrets, normalize_identifier, tokens_match,
+};
+pub use token_store::{
+    LAST_USED_INTERVAL, MAX_DISPLAY_PREFIX_CHARS, MAX_SCOPES, NewTokenBinding, TokenBinding,
+    TokenStore,
 };
 
 /// Re-exported so backends and users name the same versions.

@@ -11,12 +11,12 @@ use crate::adapter::Adapter;
 use crate::backend::dates::truncate_to_millis;
 use crate::backend::{last_use_is_due, validate};
 use crate::bound_token::TokenHash;
-use crate::token_store::{NewTokenBinding, TokenBinding, TokenStore};
 use crate::error::{AdapterError, Entity, Result};
 use crate::model::{
     AccountUpdate, AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser, ExpiredCount,
     NewUser, SessionUpdate, UserUpdate, VerificationToken,
 };
+use crate::token_store::{NewTokenBinding, TokenBinding, TokenStore};
 
 type AccountKey = (String, String);
 
@@ -428,7 +428,10 @@ impl TokenStore for MemoryAdapter {
         validate::token_binding(&binding)?;
         let mut state = self.state();
         state.require_user(&binding.user_id)?;
-        let key = (binding.realm.clone(), binding.token_hash.as_hex().to_owned());
+        let key = (
+            binding.realm.clone(),
+            binding.token_hash.as_hex().to_owned(),
+        );
         if state.bound_by_key.contains_key(&key) {
             return Err(AdapterError::key_taken(Entity::BoundToken));
         }
@@ -500,9 +503,7 @@ impl TokenStore for MemoryAdapter {
         let Some((binding, hash)) = state.bound.remove(token_id) else {
             return Ok(None);
         };
-        state
-            .bound_by_key
-            .remove(&(binding.realm.clone(), hash));
+        state.bound_by_key.remove(&(binding.realm.clone(), hash));
         Ok(Some(binding))
     }
 

@@ -245,8 +245,9 @@ pub trait TokenStore: Debug + Send + Sync + 'static {
     async fn bind_token(&self, binding: NewTokenBinding) -> Result<TokenBinding>;
 
     /// The binding of `token_hash` in `realm` and its user, if it authenticates at `now`;
-    /// records the use (see the contract). The returned `last_used_at` is the one stored
-    /// after the call.
+    /// records the use (see the contract). The returned `last_used_at` is `now` when this
+    /// call recorded the use, else the recorded one it read (under concurrent uses, possibly
+    /// the one from just before another call recorded its own).
     async fn authenticate(
         &self,
         realm: &str,
@@ -315,7 +316,10 @@ mod tests {
         let t = DateTime::from_timestamp_millis(1_800_000_000_000).unwrap();
         assert!(last_use_is_due(None, t));
         assert!(!last_use_is_due(Some(t), t));
-        assert!(!last_use_is_due(Some(t), t + TimeDelta::milliseconds(59_999)));
+        assert!(!last_use_is_due(
+            Some(t),
+            t + TimeDelta::milliseconds(59_999)
+        ));
         assert!(last_use_is_due(Some(t), t + LAST_USED_INTERVAL));
         assert!(!last_use_is_due(Some(t), t - TimeDelta::hours(1)));
     }

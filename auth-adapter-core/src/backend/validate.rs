@@ -134,7 +134,10 @@ pub fn token_binding(binding: &crate::NewTokenBinding) -> Result<()> {
     for scope in &binding.scopes {
         varchar_key("scopes", scope)?;
         if scope.chars().any(char::is_whitespace) {
-            return Err(AdapterError::invalid("scopes", "a scope contains white space"));
+            return Err(AdapterError::invalid(
+                "scopes",
+                "a scope contains white space",
+            ));
         }
     }
     date("createdAt", &binding.created_at)?;
