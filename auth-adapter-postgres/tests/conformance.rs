@@ -19,3 +19,16 @@ mod counters {
 
     auth_adapter_tests::counter_suite!(fresh_counters);
 }
+
+mod tokens {
+    use std::sync::Arc;
+
+    use auth_adapter_tests::TokenBackend;
+
+    async fn fresh_tokens() -> Arc<dyn TokenBackend> {
+        let (adapter, _, _) = super::common::migrated_adapter().await;
+        Arc::new(adapter)
+    }
+
+    auth_adapter_tests::token_suite!(fresh_tokens);
+}

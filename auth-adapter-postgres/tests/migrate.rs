@@ -58,11 +58,12 @@ async fn migrate_creates_everything_once_then_is_a_no_op() {
             "sessions",
             "verification_token",
             "authenticators",
-            "auth_adapter_counters"
+            "auth_adapter_counters",
+            "auth_adapter_tokens"
         ]
     );
     assert_eq!(first.added_constraints.len(), 6, "{first:?}");
-    assert_eq!(first.created_indexes.len(), 3, "{first:?}");
+    assert_eq!(first.created_indexes.len(), 5, "{first:?}");
     assert!(!first.is_noop());
     let before = constraint_names(&pool, &schema).await;
 
@@ -185,7 +186,11 @@ async fn adopting_an_upstream_database_keeps_every_row_and_works() {
     let report = adapter.migrate().await.unwrap();
     assert_eq!(
         report.created_tables,
-        ["authenticators", "auth_adapter_counters"]
+        [
+            "authenticators",
+            "auth_adapter_counters",
+            "auth_adapter_tokens"
+        ]
     );
     assert_eq!(report.added_constraints.len(), 6);
     assert_eq!(snapshot(pool.clone(), schema.clone()).await, before);
