@@ -7,7 +7,8 @@
 //!   expanded years) and the range every backend stores;
 //! - [`BoxError`]: the driver error kept as the source of a
 //!   [`Backend`](crate::AdapterError::Backend) error;
-//! - [`MigrationReport`]: what a backend's `migrate()` did.
+//! - [`MigrationReport`]: what a backend's `migrate()` did;
+//! - [`last_use_is_due`]: when a [`TokenStore`](crate::TokenStore) writes a token's last use.
 //!
 //! A new backend proves itself with `auth_adapter_tests::conformance_suite!` (see
 //! CONTRIBUTING.md).
@@ -17,6 +18,7 @@ pub mod validate;
 
 pub use crate::error::BoxError;
 pub use crate::migration::MigrationReport;
+pub use crate::token_store::last_use_is_due;
 
 /// One field of a partial update (`UserUpdate`, `AccountUpdate`) as the `(set, value)` pair
 /// of SQL's `CASE WHEN $set THEN $value ELSE column END`: `Some(Some(v))` sets `v`,

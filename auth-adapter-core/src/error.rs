@@ -17,6 +17,8 @@ pub enum Entity {
     VerificationToken,
     /// An [`AdapterAuthenticator`](crate::AdapterAuthenticator).
     Authenticator,
+    /// A token bound to a user ([`TokenBinding`](crate::TokenBinding)).
+    BoundToken,
     /// A record the backend cannot name (a unique constraint it does not know, say).
     Other,
 }
@@ -29,6 +31,7 @@ impl fmt::Display for Entity {
             Entity::Session => "session",
             Entity::VerificationToken => "verification token",
             Entity::Authenticator => "authenticator",
+            Entity::BoundToken => "bound token",
             Entity::Other => "record",
         })
     }
@@ -43,6 +46,7 @@ impl Entity {
             Entity::Session => "session token is already in use",
             Entity::VerificationToken => "(identifier, token) already exists",
             Entity::Authenticator => "credentialID is already registered",
+            Entity::BoundToken => "token is already bound in this realm",
             Entity::Other => "unique key is already taken",
         }
     }
@@ -66,7 +70,8 @@ pub enum AdapterError {
         /// What was missing.
         entity: Entity,
     },
-    /// A unique key is already taken (email, account, session token, credential id, …).
+    /// A unique key is already taken (email, account, session token, credential id, a
+    /// bound token in its realm, …).
     #[error("conflict: {entity} {message}")]
     #[non_exhaustive]
     Conflict {

@@ -7,6 +7,11 @@
 //! in their own crates (PostgreSQL, SQLite, Redis); [`MemoryAdapter`] (feature `memory`)
 //! is a complete one in process memory.
 //!
+//! Beside the [`Adapter`], two store traits that the sign-in layer needs and every backend
+//! implements on the same store: [`CounterStore`] (attempt and rate limits) and
+//! [`TokenStore`] (tokens bound to an account, API-key style, kept as keyed hashes; their
+//! format and hashing are in [`bound_token`]).
+//!
 //! # Example: an Auth.js sign-in, step by step
 //!
 //! ```
@@ -75,6 +80,7 @@
 
 mod adapter;
 pub mod backend;
+pub mod bound_token;
 pub mod cookies;
 mod counter;
 mod error;
@@ -85,8 +91,10 @@ mod model;
 mod redact;
 mod session_policy;
 mod token;
+mod token_store;
 
 pub use adapter::Adapter;
+pub use bound_token::{BoundToken, TokenError, TokenFormat, TokenHash, TokenSecret};
 pub use counter::{Count, CounterStore, MAX_WINDOW};
 pub use error::{AdapterError, Entity, Result};
 #[cfg(feature = "memory")]
@@ -100,6 +108,10 @@ pub use session_policy::{SessionCheck, SessionPolicy, generate_session_token};
 pub use token::{
     VERIFICATION_TOKEN_MAX_AGE, generate_verification_token, hash_verification_token,
     hash_verification_token_with_secrets, normalize_identifier, tokens_match,
+};
+pub use token_store::{
+    LAST_USED_INTERVAL, MAX_DISPLAY_PREFIX_CHARS, MAX_SCOPES, NewTokenBinding, TokenBinding,
+    TokenStore,
 };
 
 /// Re-exported so backends and users name the same versions.

@@ -8,12 +8,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::adapter::Adapter;
-use crate::backend::validate;
+use crate::backend::dates::truncate_to_millis;
+use crate::backend::{last_use_is_due, validate};
+use crate::bound_token::TokenHash;
 use crate::error::{AdapterError, Entity, Result};
 use crate::model::{
     AccountUpdate, AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser, ExpiredCount,
     NewUser, SessionUpdate, UserUpdate, VerificationToken,
 };
+use crate::token_store::{NewTokenBinding, TokenBinding, TokenStore};
 
 type AccountKey = (String, String);
 
@@ -27,9 +30,26 @@ struct State {
     authenticators: HashMap<String, AdapterAuthenticator>,
     /// Counters: the count and when the window ends.
     counters: HashMap<String, (u64, DateTime<Utc>)>,
+    /// Bound tokens by id, with their hash.
+    bound: HashMap<String, (TokenBinding, String)>,
+    /// The id of the binding of `(realm, hash)`.
+    bound_by_key: HashMap<(String, String), String>,
 }
 
 impl State {
+    /// Removes the bindings `keep` says no to; returns how many.
+    fn remove_bindings(&mut self, keep: impl Fn(&TokenBinding) -> bool) -> u64 {
+        let before = self.bound.len();
+        self.bound.retain(|_, (b, _)| keep(b));
+        let bound = &self.bound;
+        self.bound_by_key.retain(|_, id| bound.contains_key(id));
+        (before - self.bound.len()) as u64
+    }
+
+    fn revoke_tokens_of(&mut self, user_id: &str) -> u64 {
+        self.remove_bindings(|b| b.user_id != user_id)
+    }
+
     fn require_user(&self, id: &str) -> Result<()> {
         if self.users.contains_key(id) {
             Ok(())
@@ -186,6 +206,7 @@ impl Adapter for MemoryAdapter {
         state.accounts.retain(|_, a| a.user_id != id);
         state.sessions.retain(|_, s| s.user_id != id);
         state.authenticators.retain(|_, a| a.user_id != id);
+        state.revoke_tokens_of(id);
         Ok(Some(user))
     }
 
@@ -414,5 +435,100 @@ impl crate::CounterStore for MemoryAdapter {
         let before = state.counters.len();
         state.counters.retain(|_, (_, ends)| *ends > now);
         Ok((before - state.counters.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl TokenStore for MemoryAdapter {
+    async fn bind_token(&self, binding: NewTokenBinding) -> Result<TokenBinding> {
+        validate::token_binding(&binding)?;
+        let mut state = self.state();
+        state.require_user(&binding.user_id)?;
+        let key = (
+            binding.realm.clone(),
+            binding.token_hash.as_hex().to_owned(),
+        );
+        if state.bound_by_key.contains_key(&key) {
+            return Err(AdapterError::key_taken(Entity::BoundToken));
+        }
+        let bound = TokenBinding {
+            id: uuid::Uuid::new_v4().to_string(),
+            user_id: binding.user_id,
+            realm: binding.realm,
+            name: binding.name,
+            display_prefix: binding.display_prefix,
+            scopes: binding.scopes,
+            created_at: truncate_to_millis(binding.created_at),
+            last_used_at: None,
+            expires: binding.expires.map(truncate_to_millis),
+        };
+        state.bound_by_key.insert(key.clone(), bound.id.clone());
+        state.bound.insert(bound.id.clone(), (bound.clone(), key.1));
+        Ok(bound)
+    }
+
+    async fn authenticate(
+        &self,
+        realm: &str,
+        token_hash: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(TokenBinding, AdapterUser)>> {
+        let now = truncate_to_millis(now);
+        let mut state = self.state();
+        let key = (realm.to_owned(), token_hash.as_hex().to_owned());
+        let Some(id) = state.bound_by_key.get(&key).cloned() else {
+            return Ok(None);
+        };
+        let Some((binding, _)) = state.bound.get(&id) else {
+            return Ok(None);
+        };
+        if binding.is_expired(now) {
+            return Ok(None);
+        }
+        let Some(user) = state.users.get(&binding.user_id).cloned() else {
+            return Ok(None);
+        };
+        let due = last_use_is_due(binding.last_used_at, now);
+        let Some((binding, _)) = state.bound.get_mut(&id) else {
+            return Ok(None);
+        };
+        if due {
+            binding.last_used_at = Some(now);
+        }
+        Ok(Some((binding.clone(), user)))
+    }
+
+    async fn list_tokens(&self, user_id: &str) -> Result<Vec<TokenBinding>> {
+        let state = self.state();
+        let mut list: Vec<TokenBinding> = state
+            .bound
+            .values()
+            .filter(|(b, _)| b.user_id == user_id)
+            .map(|(b, _)| b.clone())
+            .collect();
+        list.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(list)
+    }
+
+    async fn revoke_token(&self, user_id: &str, token_id: &str) -> Result<Option<TokenBinding>> {
+        let mut state = self.state();
+        match state.bound.get(token_id) {
+            Some((b, _)) if b.user_id == user_id => {}
+            _ => return Ok(None),
+        }
+        let Some((binding, hash)) = state.bound.remove(token_id) else {
+            return Ok(None);
+        };
+        state.bound_by_key.remove(&(binding.realm.clone(), hash));
+        Ok(Some(binding))
+    }
+
+    async fn revoke_all_tokens(&self, user_id: &str) -> Result<u64> {
+        Ok(self.state().revoke_tokens_of(user_id))
+    }
+
+    async fn purge_expired_tokens(&self, now: DateTime<Utc>) -> Result<u64> {
+        let now = truncate_to_millis(now);
+        Ok(self.state().remove_bindings(|b| !b.is_expired(now)))
     }
 }

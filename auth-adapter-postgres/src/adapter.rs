@@ -1,6 +1,7 @@
 //! [`PostgresAdapter`]: the [`Adapter`] trait over a sqlx `PgPool`.
 
 mod counters;
+mod tokens;
 
 use std::fmt;
 use std::str::FromStr;

@@ -100,6 +100,9 @@ fn unique_violation(constraint: Option<&str>, table: Option<&str>) -> AdapterErr
         Some("sessions_session_token_key") => Some(Entity::Session),
         Some("verification_token_pkey") => Some(Entity::VerificationToken),
         Some("authenticators_pkey") => Some(Entity::Authenticator),
+        Some("auth_adapter_tokens_realm_hash_key" | "auth_adapter_tokens_pkey") => {
+            Some(Entity::BoundToken)
+        }
         _ => None,
     };
     let by_table = || match table {
@@ -108,6 +111,7 @@ fn unique_violation(constraint: Option<&str>, table: Option<&str>) -> AdapterErr
         Some("sessions") => Some(Entity::Session),
         Some("verification_token") => Some(Entity::VerificationToken),
         Some("authenticators") => Some(Entity::Authenticator),
+        Some("auth_adapter_tokens") => Some(Entity::BoundToken),
         _ => None,
     };
     match by_constraint.or_else(by_table) {

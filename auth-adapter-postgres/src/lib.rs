@@ -61,12 +61,14 @@
 //! | `accounts_user_id_idx`, `sessions_user_id_idx`, `authenticators_user_id_idx` | index on `"userId"` | sign out everywhere, the cascades, authenticator lists |
 //! | table `authenticators` | `"credentialID" TEXT` PK, `"userId" INTEGER`, `"providerAccountId" TEXT`, `"credentialPublicKey" TEXT`, `counter BIGINT` (checked to the `u32` range), `"credentialDeviceType" TEXT`, `"credentialBackedUp" BOOLEAN`, `transports TEXT` | WebAuthn, which pg-adapter does not implement |
 //! | table `auth_adapter_counters` | `key TEXT` PK, `count BIGINT`, `resets_at TIMESTAMPTZ` | the [`CounterStore`](auth_adapter_core::CounterStore) (attempt and rate limits shared by every instance): one upsert per increment, windows on the server's clock |
+//! | table `auth_adapter_tokens` | `id TEXT` PK (a UUID), `user_id INTEGER` (FK to `users` `ON DELETE CASCADE`), `realm TEXT`, `token_hash TEXT` (HMAC-SHA256, hex), `name TEXT`, `display_prefix TEXT`, `scopes TEXT[]`, `created_at`, `last_used_at`, `expires` (`TIMESTAMPTZ`); `UNIQUE (realm, token_hash)`; indexes `auth_adapter_tokens_user_id_idx` and `auth_adapter_tokens_expires_idx` (partial, non-null `expires`) | the [`TokenStore`](auth_adapter_core::TokenStore) (tokens bound to users, never stored in clear): a bound token is `Conflict`, never moved; a user's delete, ours or Node's, takes its tokens in the same statement |
 //!
 //! All of it is additive: **Node's `@auth/pg-adapter` keeps working on the same tables**.
 //! It writes the same columns; its `deleteUser` deletes the user first and then the
 //! (already cascaded) sessions and accounts; and where its writes would now break a unique
 //! key, it gets an error instead of creating the duplicate. It never touches
-//! `authenticators` or `auth_adapter_counters`.
+//! `authenticators`, `auth_adapter_counters` or `auth_adapter_tokens` (its `deleteUser`
+//! removes a user's bound tokens through the cascade, as ours does).
 //!
 //! # Migrations
 //!
@@ -220,7 +222,12 @@
 //! (`delete_user` via the cascades, `delete_expired` as one statement with two
 //! data-modifying CTEs), `update_user` and `update_account` are one `UPDATE … RETURNING`,
 //! and `use_verification_token` is one `DELETE … RETURNING`, so of concurrent uses exactly
-//! one gets the token. Ids that cannot exist (non-numeric, empty, with a NUL byte) are
+//! one gets the token. [`authenticate`](auth_adapter_core::TokenStore::authenticate) (a bound
+//! token, per request) is one prepared statement too: the binding and its user by the
+//! unique `(realm, token_hash)` index and the users primary key, and, in a data-modifying
+//! CTE of the same statement, its `last_used_at` moved only when it is a minute old (a
+//! use that writes nothing writes no row version; of concurrent uses, the row lock and
+//! PostgreSQL's recheck of the `WHERE` let one write). Ids that cannot exist (non-numeric, empty, with a NUL byte) are
 //! answered without a query. (sqlx's pool pings a connection when it is returned, after
 //! the caller has its answer; size the pool with that in mind. [`PostgresAdapter::connect`]
 //! turns off sqlx's second ping before each acquire, so the per-request path stays one

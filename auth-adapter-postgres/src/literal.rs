@@ -39,6 +39,8 @@ pub(crate) enum Param<'a> {
     Bool(bool),
     /// `timestamptz`.
     Date(Option<DateTime<Utc>>),
+    /// `text[]` (a bound token's scopes).
+    TextArray(&'a [String]),
 }
 
 impl Param<'_> {
@@ -68,6 +70,17 @@ impl Param<'_> {
             Param::Bool(b) => out.push_str(if b { "true" } else { "false" }),
             Param::Date(Some(date)) => write_date(out, &date),
             Param::Date(None) => out.push_str("NULL::timestamptz"),
+            Param::TextArray(items) => {
+                // `ARRAY[]::text[]` for none: an empty ARRAY[] has no type of its own.
+                out.push_str("ARRAY[");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_text(out, item)?;
+                }
+                out.push_str("]::text[]");
+            }
         }
         Ok(())
     }
@@ -134,6 +147,16 @@ mod tests {
         let mut out = String::new();
         p.write_literal(&mut out).unwrap();
         out
+    }
+
+    #[test]
+    fn text_arrays_are_arrays_of_escaped_text() {
+        assert_eq!(literal(Param::TextArray(&[])), "ARRAY[]::text[]");
+        let items = ["read".to_owned(), "it's".to_owned()];
+        assert_eq!(
+            literal(Param::TextArray(&items)),
+            "ARRAY[E'read'::text,E'it''s'::text]::text[]"
+        );
     }
 
     #[test]

@@ -36,6 +36,7 @@ fn bound<'q>(sql: &Sql, params: &[Param<'q>]) -> Query<'q, Postgres, PgArguments
             Param::Float8(v) => query.bind(v),
             Param::Bool(v) => query.bind(v),
             Param::Date(v) => query.bind(v),
+            Param::TextArray(v) => query.bind(v),
         };
     }
     query

@@ -8,7 +8,7 @@
 use auth_adapter_core::backend::dates::truncate_to_millis;
 use auth_adapter_core::{
     AccountType, AdapterAccount, AdapterAuthenticator, AdapterError, AdapterSession, AdapterUser,
-    Result, VerificationToken,
+    Result, TokenBinding, VerificationToken,
 };
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use sqlx::error::BoxDynError;
@@ -189,6 +189,24 @@ pub(crate) fn authenticator(row: &PgRow) -> Result<AdapterAuthenticator> {
         credential_device_type: get(row, 5)?,
         credential_backed_up: get(row, 6)?,
         transports: get(row, 7)?,
+    })
+}
+
+/// Columns in a token binding row.
+pub(crate) const BINDING_WIDTH: usize = 9;
+
+/// A token binding from a row of `BINDING_COLUMNS`.
+pub(crate) fn token_binding(row: &PgRow) -> Result<TokenBinding> {
+    Ok(TokenBinding {
+        id: get(row, 0)?,
+        user_id: get::<i32>(row, 1)?.to_string(),
+        realm: get(row, 2)?,
+        name: get(row, 3)?,
+        display_prefix: get(row, 4)?,
+        scopes: get(row, 5)?,
+        created_at: date(row, 6)?,
+        last_used_at: optional_date(row, 7)?,
+        expires: optional_date(row, 8)?,
     })
 }
 

@@ -157,6 +157,41 @@ const TABLES: &[Table] = &[
 )"#,
         columns: &["key", "count", "resets_at"],
     },
+    // Ours, for the TokenStore (tokens bound to users, kept as keyed hashes). The foreign
+    // key cascades a user's delete to its tokens, whoever deletes the user (@auth/pg-adapter
+    // included). @auth/pg-adapter never reads it.
+    Table {
+        name: "auth_adapter_tokens",
+        create: r#"CREATE TABLE {s}.auth_adapter_tokens
+(
+  id TEXT NOT NULL,
+  user_id INTEGER NOT NULL,
+  realm TEXT NOT NULL,
+  token_hash TEXT NOT NULL,
+  name TEXT,
+  display_prefix TEXT NOT NULL,
+  scopes TEXT[] NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL,
+  last_used_at TIMESTAMPTZ,
+  expires TIMESTAMPTZ,
+
+  CONSTRAINT auth_adapter_tokens_pkey PRIMARY KEY (id),
+  CONSTRAINT auth_adapter_tokens_realm_hash_key UNIQUE (realm, token_hash),
+  CONSTRAINT auth_adapter_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES {s}.users (id) ON DELETE CASCADE
+)"#,
+        columns: &[
+            "id",
+            "user_id",
+            "realm",
+            "token_hash",
+            "name",
+            "display_prefix",
+            "scopes",
+            "created_at",
+            "last_used_at",
+            "expires",
+        ],
+    },
 ];
 
 /// A constraint `migrate` adds to upstream's tables, with the check that existing rows
@@ -240,7 +275,7 @@ const CONSTRAINTS: &[Constraint] = &[
 ];
 
 /// The indexes behind `"userId"` lookups (delete_sessions_by_user_id, the cascades,
-/// list_authenticators_by_user_id).
+/// list_authenticators_by_user_id, the TokenStore's lists) and the token purge.
 const INDEXES: &[(&str, &str)] = &[
     (
         "accounts_user_id_idx",
@@ -253,6 +288,16 @@ const INDEXES: &[(&str, &str)] = &[
     (
         "authenticators_user_id_idx",
         r#"CREATE INDEX IF NOT EXISTS authenticators_user_id_idx ON {s}.authenticators ("userId")"#,
+    ),
+    // A user's tokens (list, revoke all, the cascade of a user delete) and the expired ones
+    // (purge).
+    (
+        "auth_adapter_tokens_user_id_idx",
+        "CREATE INDEX IF NOT EXISTS auth_adapter_tokens_user_id_idx ON {s}.auth_adapter_tokens (user_id)",
+    ),
+    (
+        "auth_adapter_tokens_expires_idx",
+        "CREATE INDEX IF NOT EXISTS auth_adapter_tokens_expires_idx ON {s}.auth_adapter_tokens (expires) WHERE expires IS NOT NULL",
     ),
 ];
 

@@ -28,6 +28,11 @@ const TOKEN_COLUMNS: &str = "identifier, token, expires";
 /// The authenticator columns.
 const AUTHENTICATOR_COLUMNS: &str = r#""credentialID", "userId", "providerAccountId", "credentialPublicKey", counter, "credentialDeviceType", "credentialBackedUp", transports"#;
 
+/// The columns of a token binding, in the order [`rows::token_binding`](crate::rows::token_binding)
+/// reads them.
+const BINDING_COLUMNS: &str =
+    "id, user_id, realm, name, display_prefix, scopes, created_at, last_used_at, expires";
+
 /// A piece of a statement: text as it is, or the place of parameter `$n` (the `n`).
 #[derive(Debug, Clone)]
 enum Piece {
@@ -148,6 +153,12 @@ pub(crate) struct Statements {
     pub(crate) get_counter: Sql,
     pub(crate) delete_counter: Sql,
     pub(crate) purge_counters: Sql,
+    pub(crate) bind_token: Sql,
+    pub(crate) authenticate_token: Sql,
+    pub(crate) list_tokens: Sql,
+    pub(crate) revoke_token: Sql,
+    pub(crate) revoke_all_tokens: Sql,
+    pub(crate) purge_tokens: Sql,
 }
 
 impl Statements {
@@ -248,6 +259,31 @@ impl Statements {
             )),
             purge_counters: sql(format!(
                 "DELETE FROM {s}.auth_adapter_counters WHERE resets_at <= now()"
+            )),
+            // The TokenStore. A bind's unknown user fails the foreign key (NotFound), a
+            // bound (realm, token_hash) the unique key (Conflict): nothing is overwritten.
+            bind_token: sql(format!(
+                "INSERT INTO {s}.auth_adapter_tokens (id, user_id, realm, token_hash, name, display_prefix, scopes, created_at, expires) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {BINDING_COLUMNS}"
+            )),
+            // The per-request path, one statement: the binding that authenticates at $3 and
+            // its user (the unique (realm, token_hash) index, the users primary key), and
+            // its last use set to $3 only when it is older than $4 (= $3 - 60 s). A
+            // concurrent use that got there first makes the UPDATE's recheck fail, so one
+            // write per interval; a use that writes nothing writes no row version at all.
+            authenticate_token: sql(format!(
+                "WITH hit AS (SELECT t.id, t.user_id, t.realm, t.name, t.display_prefix, t.scopes, t.created_at, t.last_used_at, t.expires, u.id AS u_id, u.name AS u_name, u.email, u.\"emailVerified\", u.image FROM {s}.auth_adapter_tokens t JOIN {s}.users u ON u.id = t.user_id WHERE t.realm = $1 AND t.token_hash = $2 AND (t.expires IS NULL OR t.expires > $3)), used AS (UPDATE {s}.auth_adapter_tokens t SET last_used_at = $3 FROM hit WHERE t.id = hit.id AND (t.last_used_at IS NULL OR t.last_used_at <= $4) RETURNING t.last_used_at) SELECT hit.id, hit.user_id, hit.realm, hit.name, hit.display_prefix, hit.scopes, hit.created_at, COALESCE((SELECT last_used_at FROM used), hit.last_used_at), hit.expires, hit.u_id, hit.u_name, hit.email, hit.\"emailVerified\", hit.image FROM hit"
+            )),
+            list_tokens: sql(format!(
+                "SELECT {BINDING_COLUMNS} FROM {s}.auth_adapter_tokens WHERE user_id = $1 ORDER BY created_at, id"
+            )),
+            revoke_token: sql(format!(
+                "DELETE FROM {s}.auth_adapter_tokens WHERE id = $1 AND user_id = $2 RETURNING {BINDING_COLUMNS}"
+            )),
+            revoke_all_tokens: sql(format!(
+                "DELETE FROM {s}.auth_adapter_tokens WHERE user_id = $1"
+            )),
+            purge_tokens: sql(format!(
+                "DELETE FROM {s}.auth_adapter_tokens WHERE expires <= $1"
             )),
         }
     }

@@ -9,3 +9,7 @@ auth_adapter_tests::conformance_suite!(common::direct::fresh_adapter);
 mod counters {
     auth_adapter_tests::counter_suite!(super::common::direct::fresh_counters);
 }
+
+mod tokens {
+    auth_adapter_tests::token_suite!(super::common::direct::fresh_tokens);
+}

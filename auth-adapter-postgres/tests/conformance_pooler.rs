@@ -1,4 +1,4 @@
-//! The conformance suite, the model check and the counter suite through the
+//! The conformance suite, the model check, the counter and token suites through the
 //! transaction-mode PgBouncer at PGBOUNCER_URL, with
 //! `PostgresOptions::transaction_pooler(true)`: each case in its own schema, migrated
 //! through the pooler. (`scripts/test` starts the PgBouncer; see `tests/common`.)
@@ -9,6 +9,10 @@ auth_adapter_tests::conformance_suite!(common::pooled::fresh_adapter);
 
 mod counters {
     auth_adapter_tests::counter_suite!(super::common::pooled::fresh_counters);
+}
+
+mod tokens {
+    auth_adapter_tests::token_suite!(super::common::pooled::fresh_tokens);
 }
 
 /// Why the option exists, and proof that PGBOUNCER_URL is what the suites above need: a

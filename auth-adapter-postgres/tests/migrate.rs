@@ -94,11 +94,12 @@ async fn creates_everything_once(route: Route) {
             "sessions",
             "verification_token",
             "authenticators",
-            "auth_adapter_counters"
+            "auth_adapter_counters",
+            "auth_adapter_tokens"
         ]
     );
     assert_eq!(first.added_constraints.len(), 6, "{first:?}");
-    assert_eq!(first.created_indexes.len(), 3, "{first:?}");
+    assert_eq!(first.created_indexes.len(), 5, "{first:?}");
     assert!(!first.is_noop());
     let before = constraint_names(&pool, &schema).await;
 
@@ -219,7 +220,11 @@ async fn adopting_keeps_every_row(route: Route) {
     let report = adapter.migrate().await.unwrap();
     assert_eq!(
         report.created_tables,
-        ["authenticators", "auth_adapter_counters"]
+        [
+            "authenticators",
+            "auth_adapter_counters",
+            "auth_adapter_tokens"
+        ]
     );
     assert_eq!(report.added_constraints.len(), 6);
     assert_eq!(snapshot(pool.clone(), schema.clone()).await, before);

@@ -1,6 +1,7 @@
 //! [`RedisAdapter`]: the [`Adapter`] on Redis.
 
 mod counters;
+mod tokens;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -31,6 +31,13 @@ pub(crate) const TOKEN_ALT: &str = "auth-adapter:token:";
 /// A counter of the [`CounterStore`](auth_adapter_core::CounterStore).
 pub(crate) const COUNTER: &str = "auth-adapter:counter:";
 pub(crate) const TOKENS_BY_EXPIRY: &str = "auth-adapter:tokens-by-expiry";
+/// The [`TokenStore`](auth_adapter_core::TokenStore)'s: a binding (a hash) at
+/// `{hash}:{realm}` (the hash is 64 hex digits, so the key is unambiguous), the key of a
+/// binding by its id, the set of a user's binding keys, and the bindings with an expiry.
+pub(crate) const BOUND_TOKEN: &str = "auth-adapter:bound-token:";
+pub(crate) const BOUND_TOKEN_ID: &str = "auth-adapter:bound-token-id:";
+pub(crate) const USER_BOUND_TOKENS: &str = "auth-adapter:user-bound-tokens:";
+pub(crate) const BOUND_TOKENS_BY_EXPIRY: &str = "auth-adapter:bound-tokens-by-expiry";
 
 /// The names the Lua scripts use for these prefixes (`K_USER` is `ARGV[1] .. "user:"`, …):
 /// the scripts name keys only through them, so the layout is written here alone.
@@ -48,6 +55,10 @@ pub(crate) const LUA_NAMES: &[(&str, &str)] = &[
     ("K_TOKENS_BY_EXPIRY", TOKENS_BY_EXPIRY),
     ("K_USER_SESSIONS", USER_SESSIONS),
     ("K_USER_ACCOUNTS", USER_ACCOUNTS),
+    ("K_BOUND_TOKEN", BOUND_TOKEN),
+    ("K_BOUND_TOKEN_ID", BOUND_TOKEN_ID),
+    ("K_USER_BOUND_TOKENS", USER_BOUND_TOKENS),
+    ("K_BOUND_TOKENS_BY_EXPIRY", BOUND_TOKENS_BY_EXPIRY),
 ];
 
 /// The segment that the JS adapters use for their by-user-id indexes; a session token,
@@ -125,6 +136,18 @@ impl Keys {
     }
     pub(crate) fn counter(&self, key: &str) -> String {
         self.key(COUNTER, &[key])
+    }
+    pub(crate) fn bound_token(&self, hash: &str, realm: &str) -> String {
+        self.key(BOUND_TOKEN, &[hash, realm])
+    }
+    pub(crate) fn bound_token_id(&self, id: &str) -> String {
+        self.key(BOUND_TOKEN_ID, &[id])
+    }
+    pub(crate) fn user_bound_tokens(&self, user_id: &str) -> String {
+        self.key(USER_BOUND_TOKENS, &[user_id])
+    }
+    pub(crate) fn bound_tokens_by_expiry(&self) -> String {
+        self.key(BOUND_TOKENS_BY_EXPIRY, &[])
     }
     pub(crate) fn sessions_by_expiry(&self) -> String {
         self.key(SESSIONS_BY_EXPIRY, &[])
@@ -211,6 +234,12 @@ mod tests {
             k.sessions_by_expiry(),
             "app:auth-adapter:sessions-by-expiry"
         );
+        let hash = "ab".repeat(32);
+        assert_eq!(
+            k.bound_token(&hash, "a:b"),
+            format!("app:auth-adapter:bound-token:{hash}:a:b")
+        );
+        assert_eq!(k.bound_token_id("t1"), "app:auth-adapter:bound-token-id:t1");
         assert_eq!(
             Keys::new("a*[x]:").pattern(SESSION),
             "a\\*\\[x\\]:user:session:*"

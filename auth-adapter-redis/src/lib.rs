@@ -75,6 +75,10 @@
 //! | `{p}auth-adapter:account:{n}:{provider}:{providerAccountId}` | string | an account whose Auth.js key another account holds (`n`: bytes in `provider`) |
 //! | `{p}auth-adapter:counter:{key}` | string | a counter of the [`CounterStore`](auth_adapter_core::CounterStore): the count, with a TTL at the end of its window (one script per increment) |
 //! | `{p}auth-adapter:token:{n}:{identifier}:{token}` | string | a verification token whose Auth.js key another token holds (`n`: bytes in `identifier`) |
+//! | `{p}auth-adapter:bound-token:{hash}:{realm}` | hash | a token bound to a user, by the [`TokenStore`](auth_adapter_core::TokenStore): fields `id`, `userId`, `realm`, `name` (absent for none), `displayPrefix`, `scopes` (space-separated), `createdAt`, `lastUsedAt`, `expires` (ms since the epoch; the last two absent for none); `{hash}` is the token's HMAC-SHA256 (64 hex digits, never the token), so the key is unambiguous |
+//! | `{p}auth-adapter:bound-token-id:{id}` | string | the full key of the binding with that id (for revoking by id) |
+//! | `{p}auth-adapter:user-bound-tokens:{id}` | set | full keys of the user's bindings |
+//! | `{p}auth-adapter:bound-tokens-by-expiry` | sorted set | full keys of the bindings that expire, scored by `expires` |
 //!
 //! The key names are written once, in `src/keys.rs`; the Lua scripts (`src/lua/`) get them
 //! from there as `K_*` constants.
@@ -139,6 +143,18 @@
 //! email change moves the email index in the same script (`Conflict` if the new address
 //! belongs to another user). An email index left stale by the JS `updateUser` (it never
 //! removes the old one) neither blocks the address nor answers `get_user_by_email`.
+//!
+//! # Bound tokens
+//!
+//! Each [`TokenStore`](auth_adapter_core::TokenStore) call is one script. Binding checks
+//! the user and that `(realm, hash)` is free in the script that writes (a bound token is
+//! `Conflict`, never overwritten); with TTLs on, a binding with an `expires` gets it as its
+//! TTL (and one already past is answered, not stored). `authenticate` is one `EVALSHA` that
+//! reads the binding and its user and writes `lastUsedAt` only when it is a minute old.
+//! [`delete_user`](auth_adapter_core::Adapter::delete_user) removes the user's bindings
+//! (and their id keys, set and expiry entries) in its script. The JS adapters know nothing
+//! of these keys: a user they delete leaves its bindings, which never authenticate (the
+//! user is gone) and which `revoke_all_tokens` of its id removes.
 //!
 //! # One round trip
 //!

@@ -39,6 +39,18 @@ const HELPERS: &[(&str, &str)] = &[
     ("account_index", include_str!("lua/lib/account_index.lua")),
     ("candidates", include_str!("lua/lib/candidates.lua")),
     ("remove_owned", include_str!("lua/lib/remove_owned.lua")),
+    (
+        "bound_token_fields",
+        include_str!("lua/lib/bound_token_fields.lua"),
+    ),
+    (
+        "bound_tokens_of",
+        include_str!("lua/lib/bound_tokens_of.lua"),
+    ),
+    (
+        "remove_bound_tokens",
+        include_str!("lua/lib/remove_bound_tokens.lua"),
+    ),
 ];
 
 /// Whether `text` calls `name(`, as a whole word (not `cjson.name(`).
@@ -133,6 +145,8 @@ macro_rules! scripts {
 
 scripts! {
     APPLY_EXPIRY = "apply_expiry.lua";
+    AUTHENTICATE_TOKEN = "authenticate_token.lua";
+    BIND_TOKEN = "bind_token.lua";
     COMPARE_AND_SET = "compare_and_set.lua";
     COUNTER_INCREMENT = "counter_increment.lua";
     CREATE_AUTHENTICATOR = "create_authenticator.lua";
@@ -150,6 +164,10 @@ scripts! {
     GET_USER_BY_EMAIL = "get_user_by_email.lua";
     LINK_ACCOUNT = "link_account.lua";
     LIST_AUTHENTICATORS = "list_authenticators.lua";
+    LIST_TOKENS = "list_tokens.lua";
+    PURGE_TOKENS = "purge_tokens.lua";
+    REVOKE_ALL_TOKENS = "revoke_all_tokens.lua";
+    REVOKE_TOKEN = "revoke_token.lua";
     UNLINK_ACCOUNT = "unlink_account.lua";
     UPDATE_SESSION = "update_session.lua";
     UPDATE_USER = "update_user.lua";

@@ -28,3 +28,18 @@ mod counters {
 
     auth_adapter_tests::counter_suite!(fresh_counters);
 }
+
+mod tokens {
+    use std::sync::Arc;
+
+    use auth_adapter_redis::RedisOptions;
+    use auth_adapter_tests::TokenBackend;
+
+    use super::common;
+
+    async fn fresh_tokens() -> Arc<dyn TokenBackend> {
+        Arc::new(common::adapter_with(RedisOptions::new().key_prefix(common::fresh_prefix())).await)
+    }
+
+    auth_adapter_tests::token_suite!(fresh_tokens);
+}

@@ -329,6 +329,84 @@ async fn rust_delete_user_cleans_up_what_auth_js_wrote() {
     assert_eq!(ok(&r[0]), &Value::Null);
 }
 
+/// Bound tokens are keys of ours: Rust's `delete_user` leaves none of them; a user that
+/// the JS adapter deletes (it knows nothing of them) keeps none that authenticates, and
+/// `revoke_all_tokens` of its id removes what is left.
+#[tokio::test]
+async fn bound_tokens_of_a_deleted_user_never_authenticate_and_leave_no_key() {
+    use auth_adapter_core::{NewTokenBinding, TokenFormat, TokenSecret, TokenStore};
+
+    let prefix = fresh_prefix();
+    let js = peer(&prefix);
+    let mut c = raw_conn().await;
+    let a = adapter(&prefix, false).await;
+    let secret = TokenSecret::new("interop secret").unwrap();
+    let format = TokenFormat::default();
+    let now = Utc::now();
+    let bind_two = |user: String| {
+        let a = a.clone();
+        let (t1, t2) = (format.generate(), format.generate());
+        let secret = secret.clone();
+        async move {
+            a.bind_token(NewTokenBinding::new(&user, "users", &t1, &secret))
+                .await
+                .unwrap();
+            let with_expiry = NewTokenBinding::new(&user, "_superusers", &t2, &secret)
+                .expires(now + TimeDelta::days(1));
+            a.bind_token(with_expiry).await.unwrap();
+            [
+                ("users", secret.hash(&t1)),
+                ("_superusers", secret.hash(&t2)),
+            ]
+        }
+    };
+
+    // Deleted by Rust: every key of ours goes in the same script.
+    let ada = a
+        .create_user(NewUser::with_email("ada@example.com"))
+        .await
+        .unwrap();
+    let hashes = bind_two(ada.id.clone()).await;
+    let ours = |keys: Vec<String>| -> Vec<String> {
+        keys.into_iter()
+            .filter(|k| k.contains("bound-token"))
+            .collect()
+    };
+    // Two bindings, their two id keys, the user's set, the expiry zset.
+    assert_eq!(ours(keys_under(&mut c, &prefix).await).len(), 6);
+    a.delete_user(&ada.id).await.unwrap().expect("deleted");
+    assert_eq!(
+        ours(keys_under(&mut c, &prefix).await),
+        Vec::<String>::new()
+    );
+    for (realm, hash) in &hashes {
+        assert!(a.authenticate(realm, hash, now).await.unwrap().is_none());
+    }
+
+    // Deleted by the JS adapter (its deleteUser needs the user to have a session and an
+    // account): the tokens stay, but never authenticate.
+    let (id, _) = js_user_with_two_of_each(&prefix, "js@example.com").await;
+    let hashes = bind_two(id.clone()).await;
+    assert!(
+        a.authenticate("users", &hashes[0].1, now)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let r = js
+        .call(json!([{"method": "deleteUser", "args": [id]}]))
+        .await;
+    ok(&r[0]);
+    for (realm, hash) in &hashes {
+        assert!(a.authenticate(realm, hash, now).await.unwrap().is_none());
+    }
+    assert_eq!(a.revoke_all_tokens(&id).await.unwrap(), 2);
+    assert_eq!(
+        ours(keys_under(&mut c, &prefix).await),
+        Vec::<String>::new()
+    );
+}
+
 /// The documented limit without `sweep_unindexed`: the JS adapter indexes only the latest
 /// session and account of a user, so those are all `delete_user` can find of what JS wrote.
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! [`SqliteAdapter`] and its [`Adapter`] implementation.
 
 mod counters;
+mod tokens;
 
 use std::path::Path;
 

@@ -69,11 +69,27 @@
 //! `account_userId_idx` and `session_userId_idx` (user deletes, "sign out everywhere"), the
 //! table `auth_adapter_counter` (`key` text PK, `count` integer, `resetsAt` integer epoch
 //! ms) behind the [`CounterStore`](auth_adapter_core::CounterStore) (attempt and rate limits
-//! shared by every process on the file; one upsert per increment), and
-//! `PRAGMA user_version` = [`SCHEMA_VERSION`] to track this crate's migrations (drizzle
-//! does not use `user_version`; its own migrator keeps a `__drizzle_migrations` table, which
-//! this crate leaves alone). If you manage the schema with `drizzle-kit push`, it will offer
-//! to drop the two extra indexes; that is harmless, and the next `migrate()` adds them back.
+//! shared by every process on the file; one upsert per increment), the table
+//! `auth_adapter_token` behind the [`TokenStore`](auth_adapter_core::TokenStore) (tokens
+//! bound to users: `id` text PK (a UUID), `userId` text (foreign key to `user`, `ON DELETE
+//! cascade`), `realm`, `tokenHash` (HMAC-SHA256, hex; never the token), `name`,
+//! `displayPrefix`, `scopes` (space-separated; a scope holds no white space), `createdAt`,
+//! `lastUsedAt`, `expires` (integer epoch ms); a unique index on (`realm`, `tokenHash`), so
+//! a bound token is `Conflict` and never moves, and indexes on `userId` and on non-null
+//! `expires`), and `PRAGMA user_version` = [`SCHEMA_VERSION`] to track this crate's
+//! migrations (drizzle does not use `user_version`; its own migrator keeps a
+//! `__drizzle_migrations` table, which this crate leaves alone). If you manage the schema
+//! with `drizzle-kit push`, it will offer to drop the extra tables and indexes; dropping the
+//! indexes is harmless (the next `migrate()` adds them back), dropping the tables loses
+//! the counters and the bound tokens.
+//!
+//! A user's bound tokens go with the user, through the foreign key, in the statement that
+//! deletes the user: ours, and the Node app's when its connection enforces foreign keys
+//! (libsql's does; with `better-sqlite3`, also by default). A token left behind by a
+//! connection that does not never authenticates (the lookup joins the user).
+//! [`authenticate`](auth_adapter_core::TokenStore::authenticate) reads on a reader
+//! connection, like `get_session_and_user`; it writes (once, on the writer, with a
+//! conditional `UPDATE`) only when the token's recorded last use is a minute old.
 //!
 //! **Adopting an existing file**: on a database whose tables drizzle-kit (or an earlier
 //! `migrate()`) created, `migrate()` keeps the tables and their rows, checks each has the

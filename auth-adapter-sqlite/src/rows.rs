@@ -3,7 +3,7 @@
 //! account types as any string.
 
 use auth_adapter_core::{
-    AccountType, AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser,
+    AccountType, AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser, TokenBinding,
     VerificationToken,
 };
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -164,6 +164,30 @@ pub(crate) fn authenticator(row: &Row<'_>) -> rusqlite::Result<AdapterAuthentica
         credential_device_type: row.get(5)?,
         credential_backed_up: row.get::<_, Flag>(6)?.0,
         transports: row.get(7)?,
+    })
+}
+
+/// Columns in a token binding row.
+pub(crate) const BINDING_WIDTH: usize = 9;
+
+/// Reads a token binding from the columns of `auth_adapter_token` (in `crate::sql`'s
+/// order). Scopes are stored space-separated.
+pub(crate) fn token_binding(row: &Row<'_>) -> rusqlite::Result<TokenBinding> {
+    let scopes: String = row.get(5)?;
+    Ok(TokenBinding {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        realm: row.get(2)?,
+        name: row.get(3)?,
+        display_prefix: row.get(4)?,
+        scopes: scopes
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        created_at: row.get::<_, Millis>(6)?.0,
+        last_used_at: row.get::<_, Option<Millis>>(7)?.map(|m| m.0),
+        expires: row.get::<_, Option<Millis>>(8)?.map(|m| m.0),
     })
 }
 

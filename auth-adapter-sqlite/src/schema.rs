@@ -7,8 +7,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use crate::errors::driver_error;
 
 /// The schema version this crate writes to `PRAGMA user_version`.
-/// Version 2 added `auth_adapter_counter`.
-pub const SCHEMA_VERSION: i64 = 2;
+/// Version 2 added `auth_adapter_counter`, version 3 `auth_adapter_token` and its indexes.
+pub const SCHEMA_VERSION: i64 = 3;
 
 struct Table {
     name: &'static str,
@@ -124,6 +124,39 @@ const TABLES: &[Table] = &[
 ",
         columns: &["key", "count", "resetsAt"],
     },
+    // Ours, for the TokenStore: tokens bound to users, kept as keyed hashes. The foreign key
+    // takes a user's tokens along when the user is deleted (by us, or by a Node app whose
+    // connection enforces foreign keys, as libsql's does). @auth/drizzle-adapter never reads
+    // it.
+    Table {
+        name: "auth_adapter_token",
+        ddl: "CREATE TABLE `auth_adapter_token` (
+\t`id` text PRIMARY KEY NOT NULL,
+\t`userId` text NOT NULL,
+\t`realm` text NOT NULL,
+\t`tokenHash` text NOT NULL,
+\t`name` text,
+\t`displayPrefix` text NOT NULL,
+\t`scopes` text NOT NULL,
+\t`createdAt` integer NOT NULL,
+\t`lastUsedAt` integer,
+\t`expires` integer,
+\tFOREIGN KEY (`userId`) REFERENCES `user`(`id`) ON UPDATE no action ON DELETE cascade
+);
+",
+        columns: &[
+            "id",
+            "userId",
+            "realm",
+            "tokenHash",
+            "name",
+            "displayPrefix",
+            "scopes",
+            "createdAt",
+            "lastUsedAt",
+            "expires",
+        ],
+    },
 ];
 
 struct Index {
@@ -159,6 +192,24 @@ const INDEXES: &[Index] = &[
     Index {
         name: "session_userId_idx",
         ddl: "CREATE INDEX `session_userId_idx` ON `session` (`userId`);",
+        duplicates: None,
+    },
+    // The TokenStore's: one binding per (realm, token hash), a user's tokens (lists, the
+    // cascade of a user delete), the expired ones (purge). The table is always ours, so the
+    // unique index can have no duplicates to report.
+    Index {
+        name: "auth_adapter_token_realm_tokenHash_unique",
+        ddl: "CREATE UNIQUE INDEX `auth_adapter_token_realm_tokenHash_unique` ON `auth_adapter_token` (`realm`,`tokenHash`);",
+        duplicates: None,
+    },
+    Index {
+        name: "auth_adapter_token_userId_idx",
+        ddl: "CREATE INDEX `auth_adapter_token_userId_idx` ON `auth_adapter_token` (`userId`);",
+        duplicates: None,
+    },
+    Index {
+        name: "auth_adapter_token_expires_idx",
+        ddl: "CREATE INDEX `auth_adapter_token_expires_idx` ON `auth_adapter_token` (`expires`) WHERE `expires` IS NOT NULL;",
         duplicates: None,
     },
 ];

@@ -219,6 +219,47 @@ pub(crate) const DELETE_COUNTER: &str = r#"DELETE FROM "auth_adapter_counter" WH
 pub(crate) const DELETE_EXPIRED_COUNTERS: &str =
     r#"DELETE FROM "auth_adapter_counter" WHERE "resetsAt" <= ?1"#;
 
+// The TokenStore. Scopes are stored space-separated (a scope holds no white space).
+macro_rules! binding_columns {
+    () => {
+        r#""id", "userId", "realm", "name", "displayPrefix", "scopes", "createdAt", "lastUsedAt", "expires""#
+    };
+}
+
+/// A unique (realm, tokenHash) is `Conflict`, an unknown user the foreign key (`NotFound`).
+pub(crate) const INSERT_BINDING: &str = concat!(
+    r#"INSERT INTO "auth_adapter_token" ("id", "userId", "realm", "tokenHash", "name", "displayPrefix", "scopes", "createdAt", "expires") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING "#,
+    binding_columns!()
+);
+
+/// The per-request lookup, on a reader: the binding that authenticates at `?3` (the unique
+/// (realm, tokenHash) index) and its user.
+pub(crate) const SELECT_BINDING_AND_USER: &str = concat!(
+    r#"SELECT t."id", t."userId", t."realm", t."name", t."displayPrefix", t."scopes", t."createdAt", t."lastUsedAt", t."expires", "#,
+    user_columns!("u"),
+    r#" FROM "auth_adapter_token" t JOIN "user" u ON u."id" = t."userId" WHERE t."realm" = ?1 AND t."tokenHash" = ?2 AND (t."expires" IS NULL OR t."expires" > ?3)"#
+);
+
+/// The last use, at most once a minute: `?2` now, `?3` now - 60 s.
+pub(crate) const TOUCH_BINDING: &str = r#"UPDATE "auth_adapter_token" SET "lastUsedAt" = ?2 WHERE "id" = ?1 AND ("lastUsedAt" IS NULL OR "lastUsedAt" <= ?3)"#;
+
+pub(crate) const SELECT_BINDINGS_OF_USER: &str = concat!(
+    "SELECT ",
+    binding_columns!(),
+    r#" FROM "auth_adapter_token" WHERE "userId" = ?1 ORDER BY "createdAt", "id""#
+);
+
+pub(crate) const DELETE_BINDING: &str = concat!(
+    r#"DELETE FROM "auth_adapter_token" WHERE "id" = ?1 AND "userId" = ?2 RETURNING "#,
+    binding_columns!()
+);
+
+pub(crate) const DELETE_BINDINGS_OF_USER: &str =
+    r#"DELETE FROM "auth_adapter_token" WHERE "userId" = ?1"#;
+
+pub(crate) const DELETE_EXPIRED_BINDINGS: &str =
+    r#"DELETE FROM "auth_adapter_token" WHERE "expires" <= ?1"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,7 +277,8 @@ mod tests {
                 CREATE TABLE "account" ("userId", "type", "provider", "providerAccountId", "refresh_token", "access_token", "expires_at", "token_type", "scope", "id_token", "session_state");
                 CREATE TABLE "session" ("sessionToken", "userId", "expires");
                 CREATE TABLE "verificationToken" ("identifier", "token", "expires");
-                CREATE TABLE "authenticator" ("credentialID", "userId", "providerAccountId", "credentialPublicKey", "counter", "credentialDeviceType", "credentialBackedUp", "transports");"#,
+                CREATE TABLE "authenticator" ("credentialID", "userId", "providerAccountId", "credentialPublicKey", "counter", "credentialDeviceType", "credentialBackedUp", "transports");
+                CREATE TABLE "auth_adapter_token" ("id", "userId", "realm", "tokenHash", "name", "displayPrefix", "scopes", "createdAt", "lastUsedAt", "expires");"#,
             )
             .unwrap();
         let all = [
@@ -265,6 +307,13 @@ mod tests {
             UPDATE_AUTHENTICATOR_COUNTER,
             DELETE_EXPIRED_SESSIONS,
             DELETE_EXPIRED_TOKENS,
+            INSERT_BINDING,
+            SELECT_BINDING_AND_USER,
+            TOUCH_BINDING,
+            SELECT_BINDINGS_OF_USER,
+            DELETE_BINDING,
+            DELETE_BINDINGS_OF_USER,
+            DELETE_EXPIRED_BINDINGS,
         ];
         for statement in all.iter().chain(DELETE_USER_CHILDREN.iter()) {
             connection

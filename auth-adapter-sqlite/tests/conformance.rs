@@ -13,3 +13,9 @@ mod counters {
 
     auth_adapter_tests::counter_suite!(fresh_counters);
 }
+
+mod tokens {
+    use super::common::fresh_tokens;
+
+    auth_adapter_tests::token_suite!(fresh_tokens);
+}

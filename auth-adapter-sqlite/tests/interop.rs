@@ -14,7 +14,8 @@ use std::path::Path;
 use auth_adapter_core::chrono::{DateTime, TimeDelta, Utc};
 use auth_adapter_core::{
     AccountType, Adapter, AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser,
-    NewUser, SessionUpdate, UserUpdate, VerificationToken,
+    NewTokenBinding, NewUser, SessionUpdate, TokenFormat, TokenSecret, TokenStore, UserUpdate,
+    VerificationToken,
 };
 use auth_adapter_sqlite::rusqlite::Connection;
 use auth_adapter_sqlite::{SqliteAdapter, SqliteOptions};
@@ -52,17 +53,23 @@ async fn open(origin: Origin) -> (SqliteAdapter, TempDir) {
         .unwrap();
     let report = adapter.migrate().await.unwrap();
     match origin {
-        Origin::Rust => assert_eq!(report.created_tables.len(), 6, "{report:?}"),
+        Origin::Rust => assert_eq!(report.created_tables.len(), 7, "{report:?}"),
         Origin::DrizzleKit => {
-            // Only this crate's counter table is added beside drizzle-kit's tables.
+            // Only this crate's counter and token tables are added beside drizzle-kit's.
             assert_eq!(
                 report.created_tables,
-                ["auth_adapter_counter"],
+                ["auth_adapter_counter", "auth_adapter_token"],
                 "{report:?}"
             );
             assert_eq!(
                 report.created_indexes,
-                ["account_userId_idx", "session_userId_idx"]
+                [
+                    "account_userId_idx",
+                    "session_userId_idx",
+                    "auth_adapter_token_realm_tokenHash_unique",
+                    "auth_adapter_token_userId_idx",
+                    "auth_adapter_token_expires_idx"
+                ]
             );
         }
     }
@@ -230,9 +237,36 @@ async fn rust_writes_js_reads(origin: Origin) {
         }
     );
 
-    // JS deletes the user Rust created: the foreign keys cascade to Rust's rows.
+    // Rust binds tokens to the user (the TokenStore's table, which drizzle never reads).
+    let secret = TokenSecret::new("interop secret").unwrap();
+    let token = TokenFormat::default().generate();
+    let hash = secret.hash(&token);
+    for realm in ["users", "_superusers"] {
+        adapter
+            .bind_token(NewTokenBinding::new(&ada.id, realm, &token, &secret))
+            .await
+            .unwrap();
+    }
+    assert!(
+        adapter
+            .authenticate("users", &hash, Utc::now())
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // JS deletes the user Rust created: the foreign keys cascade to Rust's rows, the bound
+    // tokens included.
     js.call_ok(json!([{"method": "deleteUser", "args": [ada.id]}]))
         .await;
+    assert!(
+        adapter
+            .authenticate("users", &hash, Utc::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(adapter.list_tokens(&ada.id).await.unwrap().is_empty());
     assert_eq!(adapter.get_user(&ada.id).await.unwrap(), None);
     assert_eq!(adapter.get_account("github", "gh-1").await.unwrap(), None);
     assert_eq!(
@@ -549,7 +583,7 @@ fn schema_of(path: &Path) -> Vec<(String, String, String, Option<String>)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn migrate_writes_exactly_the_drizzle_kit_schema_plus_two_indexes_and_the_counter_table() {
+async fn migrate_writes_exactly_the_drizzle_kit_schema_plus_two_indexes_and_our_own_tables() {
     let (rust, rust_dir) = open(Origin::Rust).await;
     let kit_dir = TempDir::new();
     let kit_path = kit_dir.db();
@@ -565,8 +599,12 @@ async fn migrate_writes_exactly_the_drizzle_kit_schema_plus_two_indexes_and_the_
         extra,
         [
             "account_userId_idx",
+            "auth_adapter_token_expires_idx",
+            "auth_adapter_token_realm_tokenHash_unique",
+            "auth_adapter_token_userId_idx",
             "session_userId_idx",
-            "auth_adapter_counter"
+            "auth_adapter_counter",
+            "auth_adapter_token"
         ]
     );
     assert_eq!(

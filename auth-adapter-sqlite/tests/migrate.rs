@@ -12,13 +12,21 @@ use auth_adapter_sqlite::rusqlite::{self, Connection};
 use auth_adapter_sqlite::{SCHEMA_VERSION, SqliteAdapter, SqliteOptions};
 use common::TempDir;
 
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 7] = [
     "user",
     "account",
     "session",
     "verificationToken",
     "authenticator",
     "auth_adapter_counter",
+    "auth_adapter_token",
+];
+
+/// The indexes of this crate's own tables, created on every file.
+const OWN_INDEXES: [&str; 3] = [
+    "auth_adapter_token_realm_tokenHash_unique",
+    "auth_adapter_token_userId_idx",
+    "auth_adapter_token_expires_idx",
 ];
 
 fn ms(ms: i64) -> DateTime<Utc> {
@@ -43,11 +51,16 @@ async fn migrate_creates_the_layout_and_a_second_run_changes_nothing() {
     assert_eq!(
         first.created_indexes,
         [
-            "user_email_unique",
-            "authenticator_credentialID_unique",
-            "account_userId_idx",
-            "session_userId_idx"
+            [
+                "user_email_unique",
+                "authenticator_credentialID_unique",
+                "account_userId_idx",
+                "session_userId_idx"
+            ]
+            .as_slice(),
+            &OWN_INDEXES
         ]
+        .concat()
     );
     assert_eq!(first.previous_version, Some(0));
 
@@ -130,16 +143,21 @@ async fn migrate_adopts_an_existing_file_keeping_its_rows() {
     let report = adapter.migrate().await.unwrap();
     assert_eq!(
         report.created_tables,
-        ["auth_adapter_counter"],
+        ["auth_adapter_counter", "auth_adapter_token"],
         "{report:?}"
     );
     assert_eq!(
         report.created_indexes,
         [
-            "user_email_unique",
-            "account_userId_idx",
-            "session_userId_idx"
+            [
+                "user_email_unique",
+                "account_userId_idx",
+                "session_userId_idx"
+            ]
+            .as_slice(),
+            &OWN_INDEXES
         ]
+        .concat()
     );
     let (session, user) = adapter.get_session_and_user("tok").await.unwrap().unwrap();
     assert_eq!(user.id, "u1");

@@ -1,4 +1,6 @@
-//! The conformance cases, one `async fn(Arc<dyn Adapter>)` each, grouped by area.
+//! The conformance cases, one `async fn(Arc<dyn Adapter>)` each, grouped by area (the
+//! [`CounterStore`](auth_adapter_core::CounterStore) and
+//! [`TokenStore`](auth_adapter_core::TokenStore) cases take those stores instead).
 //!
 //! Every case is self-contained: it creates the users and records it needs, with unique
 //! keys, and never assumes the store is empty, so cases may run in parallel on one store.
@@ -6,6 +8,7 @@
 
 pub mod accounts;
 pub mod authenticators;
+pub mod bound_tokens;
 pub mod concurrency;
 pub mod counters;
 pub mod dates;

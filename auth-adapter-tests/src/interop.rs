@@ -366,6 +366,45 @@ impl<A: auth_adapter_core::CounterStore, G: Debug + Send + Sync + 'static>
 }
 
 #[async_trait]
+impl<A: auth_adapter_core::TokenStore, G: Debug + Send + Sync + 'static>
+    auth_adapter_core::TokenStore for Guarded<A, G>
+{
+    async fn bind_token(
+        &self,
+        binding: auth_adapter_core::NewTokenBinding,
+    ) -> AdapterResult<auth_adapter_core::TokenBinding> {
+        self.adapter.bind_token(binding).await
+    }
+    async fn authenticate(
+        &self,
+        realm: &str,
+        token_hash: &auth_adapter_core::TokenHash,
+        now: DateTime<Utc>,
+    ) -> AdapterResult<Option<(auth_adapter_core::TokenBinding, AdapterUser)>> {
+        self.adapter.authenticate(realm, token_hash, now).await
+    }
+    async fn list_tokens(
+        &self,
+        user_id: &str,
+    ) -> AdapterResult<Vec<auth_adapter_core::TokenBinding>> {
+        self.adapter.list_tokens(user_id).await
+    }
+    async fn revoke_token(
+        &self,
+        user_id: &str,
+        token_id: &str,
+    ) -> AdapterResult<Option<auth_adapter_core::TokenBinding>> {
+        self.adapter.revoke_token(user_id, token_id).await
+    }
+    async fn revoke_all_tokens(&self, user_id: &str) -> AdapterResult<u64> {
+        self.adapter.revoke_all_tokens(user_id).await
+    }
+    async fn purge_expired_tokens(&self, now: DateTime<Utc>) -> AdapterResult<u64> {
+        self.adapter.purge_expired_tokens(now).await
+    }
+}
+
+#[async_trait]
 impl<A: Adapter, G: Debug + Send + Sync + 'static> Adapter for Guarded<A, G> {
     async fn create_user(&self, user: NewUser) -> AdapterResult<AdapterUser> {
         self.adapter.create_user(user).await

@@ -81,6 +81,12 @@
 //!   `link_account`, `delete_session`) with exactly one winner.
 //! - **A model check** ([`run_model_check`]): random sequences of every trait operation,
 //!   run against the backend and a plain reference model, every answer compared.
+//! - **The store traits beside `Adapter`**: [`counter_suite!`] for the
+//!   [`CounterStore`](auth_adapter_core::CounterStore), and [`token_suite!`] for the
+//!   [`TokenStore`](auth_adapter_core::TokenStore) (bound tokens: realm isolation,
+//!   conflicts that never move a token, expiry, revoke one and all, the `delete_user`
+//!   cascade also when racing binds, the listing, the last-use throttle, bad input,
+//!   Unicode) with its own model check ([`run_token_model_check`]).
 //!
 //! # Lints
 //!
@@ -100,7 +106,18 @@ mod model;
 #[cfg(feature = "passwordless")]
 pub mod passwordless;
 
-pub use model::{ModelConfig, run_model_check, run_model_check_with};
+pub use model::{
+    ModelConfig, run_model_check, run_model_check_with, run_token_model_check,
+    run_token_model_check_with,
+};
+
+/// A backend as both an [`Adapter`](auth_adapter_core::Adapter) and a
+/// [`TokenStore`](auth_adapter_core::TokenStore) on one store, which every backend is: what
+/// the [`token_suite!`] cases take (they create and delete users, and bind tokens to them).
+/// Implemented for every such type; `Arc::new(adapter)` coerces to `Arc<dyn TokenBackend>`.
+pub trait TokenBackend: auth_adapter_core::Adapter + auth_adapter_core::TokenStore {}
+
+impl<T: auth_adapter_core::Adapter + auth_adapter_core::TokenStore + ?Sized> TokenBackend for T {}
 
 /// Calls `$mode` handling with the list of every case, as `module::name` paths relative
 /// to [`cases`]. The one place the case list is written.
@@ -290,6 +307,32 @@ macro_rules! __for_each_passwordless_case {
     };
 }
 
+/// The [`TokenStore`](auth_adapter_core::TokenStore) cases, one `module::name` each.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __for_each_token_case {
+    ($($mode:tt)*) => {
+        $crate::__expand_cases! { [$($mode)*]
+            bound_tokens::bind_and_authenticate
+            bound_tokens::realms_are_isolated
+            bound_tokens::binding_a_bound_token_is_conflict_and_never_moves_it
+            bound_tokens::concurrent_binds_of_one_token_have_one_winner
+            bound_tokens::expired_tokens_never_authenticate
+            bound_tokens::token_bound_already_expired_is_kept_or_dropped
+            bound_tokens::revoke_token_is_scoped_to_its_user
+            bound_tokens::revoke_all_tokens_removes_every_realm
+            bound_tokens::delete_user_removes_its_tokens
+            bound_tokens::delete_user_racing_binds_leaves_no_binding
+            bound_tokens::list_tokens_shows_everything_but_the_secret
+            bound_tokens::last_use_is_written_at_most_once_a_minute
+            bound_tokens::bad_input_is_invalid
+            bound_tokens::impossible_keys_find_nothing
+            bound_tokens::unicode_and_separators_round_trip
+            bound_tokens::debug_output_hides_tokens
+        }
+    };
+}
+
 /// The name of every [`passwordless_suite!`] case.
 #[cfg(feature = "passwordless")]
 pub const PASSWORDLESS_CASE_NAMES: &[&str] = __for_each_passwordless_case!(names);
@@ -313,6 +356,40 @@ pub const PASSWORDLESS_CASE_NAMES: &[&str] = __for_each_passwordless_case!(names
 macro_rules! passwordless_suite {
     ($factory:path) => {
         $crate::__for_each_passwordless_case!(tests $factory);
+    };
+}
+
+/// The name of every [`token_suite!`] case.
+pub const TOKEN_CASE_NAMES: &[&str] = __for_each_token_case!(names);
+
+/// Expands to one `#[tokio::test]` per [`TokenStore`](auth_adapter_core::TokenStore) case
+/// (named as in [`TOKEN_CASE_NAMES`]), each on a store from `$factory`, plus the
+/// `#[test] fn token_model_check()` ([`run_token_model_check`]).
+///
+/// `$factory` is the path of an `async fn() -> Arc<dyn TokenBackend>`. The cases use users
+/// and tokens of their own, so they may share a store; the model check needs a NEW
+/// isolated store on every call (it calls `$factory` once per sequence, on its own
+/// runtime). Each case runs under [`CASE_TIME_LIMIT`]. Use it in a module of its own if the
+/// file also runs [`conformance_suite!`]:
+///
+/// ```
+/// mod tokens {
+///     async fn fresh() -> std::sync::Arc<dyn auth_adapter_tests::TokenBackend> {
+///         std::sync::Arc::new(auth_adapter_core::MemoryAdapter::new())
+///     }
+///     auth_adapter_tests::token_suite!(fresh);
+/// }
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! token_suite {
+    ($factory:path) => {
+        $crate::__for_each_token_case!(tests $factory);
+
+        #[test]
+        fn token_model_check() {
+            $crate::run_token_model_check(|| $factory());
+        }
     };
 }
 

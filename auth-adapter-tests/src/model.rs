@@ -8,10 +8,16 @@
 //! expire a day or more in the future, so a backend that expires them by TTL keeps them
 //! for the whole run, and `delete_expired` is called with instants among their expiries.
 //! After each sequence, every record the pools can name is read back from both sides.
+//!
+//! [`tokens`] is the same for the [`TokenStore`](auth_adapter_core::TokenStore); both run
+//! through one driver ([`drive`]).
 
 mod ops;
 mod reference;
 mod sut;
+mod tokens;
+
+pub use tokens::{run_token_model_check, run_token_model_check_with};
 
 use std::future::Future;
 use std::sync::Arc;
@@ -94,6 +100,34 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = Arc<dyn Adapter>>,
 {
+    drive::<Reference, _, _, _>(
+        config,
+        factory,
+        "`User(n)` is the n-th created user",
+        run_sequence,
+    );
+}
+
+/// Runs `config.cases` random sequences of the state machine `M`, each on a fresh store
+/// from `factory`, through `check`; on a failure, shrinks it and panics with the shrunk
+/// sequence (`legend` says how to read it) and `check`'s reason. Shared by the model
+/// checks of every store trait.
+pub(crate) fn drive<M, S, F, Fut>(
+    config: ModelConfig,
+    factory: F,
+    legend: &str,
+    check: impl Fn(
+        &tokio::runtime::Runtime,
+        S,
+        M::State,
+        &[M::Transition],
+        Option<&AtomicUsize>,
+    ) -> Result<(), String>,
+) where
+    M: ReferenceStateMachine,
+    F: Fn() -> Fut,
+    Fut: Future<Output = S>,
+{
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -105,10 +139,10 @@ where
         max_shrink_iters: 2048,
         ..Config::default()
     });
-    let strategy = Reference::sequential_strategy(1..=config.steps.max(1));
+    let strategy = M::sequential_strategy(1..=config.steps.max(1));
     let result = runner.run(&strategy, |(initial, ops, seen)| {
-        let adapter = runtime.block_on(factory());
-        run_sequence(&runtime, adapter, initial, &ops, seen.as_deref()).map_err(TestCaseError::fail)
+        let store = runtime.block_on(factory());
+        check(&runtime, store, initial, &ops, seen.as_deref()).map_err(TestCaseError::fail)
     });
     match result {
         Ok(()) => {}
@@ -120,7 +154,7 @@ where
                 .collect();
             panic!(
                 "model check failed: backend and model disagree.\n\
-                 Shrunk sequence ({} operations; `User(n)` is the n-th created user):\n{}\n\
+                 Shrunk sequence ({} operations; {legend}):\n{}\n\
                  {reason}",
                 ops.len(),
                 listing.join("\n"),
@@ -133,11 +167,16 @@ where
 /// How long one operation of the model check may take before the check stops.
 const STEP_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Runs one operation under [`STEP_TIME_LIMIT`]. A stuck store ends the test process at
-/// once with the operation named: shrinking would retry the stuck call hundreds of times.
-fn step(runtime: &tokio::runtime::Runtime, sut: &mut Sut, op: &Op) -> Result<Got, String> {
-    match runtime.block_on(async { tokio::time::timeout(STEP_TIME_LIMIT, sut.run(op)).await }) {
-        Ok(got) => got,
+/// Runs one operation's future under [`STEP_TIME_LIMIT`]. A stuck store ends the test
+/// process at once with the operation named: shrinking would retry the stuck call hundreds
+/// of times.
+pub(crate) fn within_limit<T>(
+    runtime: &tokio::runtime::Runtime,
+    op: &dyn std::fmt::Debug,
+    call: impl Future<Output = T>,
+) -> T {
+    match runtime.block_on(async { tokio::time::timeout(STEP_TIME_LIMIT, call).await }) {
+        Ok(answer) => answer,
         Err(_) => {
             eprintln!(
                 "model check: {op:?} did not finish within {STEP_TIME_LIMIT:?}: a call to the \
@@ -146,6 +185,10 @@ fn step(runtime: &tokio::runtime::Runtime, sut: &mut Sut, op: &Op) -> Result<Got
             std::process::exit(101)
         }
     }
+}
+
+fn step(runtime: &tokio::runtime::Runtime, sut: &mut Sut, op: &Op) -> Result<Got, String> {
+    within_limit(runtime, op, sut.run(op))
 }
 
 fn agrees(expected: &Expected, got: &Got) -> bool {

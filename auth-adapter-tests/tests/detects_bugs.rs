@@ -8,13 +8,16 @@ use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 
+use auth_adapter_core::backend::{last_use_is_due, validate};
 use auth_adapter_core::chrono::{DateTime, TimeDelta, Utc};
 use auth_adapter_core::{
     AccountUpdate, Adapter, AdapterAccount, AdapterAuthenticator, AdapterError, AdapterSession,
-    AdapterUser, ExpiredCount, MemoryAdapter, NewUser, Result, SessionUpdate, UserUpdate,
-    VerificationToken, async_trait,
+    AdapterUser, Entity, ExpiredCount, MemoryAdapter, NewTokenBinding, NewUser, Result,
+    SessionUpdate, TokenBinding, TokenHash, TokenStore, UserUpdate, VerificationToken, async_trait,
 };
-use auth_adapter_tests::{ModelConfig, cases, run_model_check_with};
+use auth_adapter_tests::{
+    ModelConfig, TokenBackend, cases, run_model_check_with, run_token_model_check_with,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Bug {
@@ -35,6 +38,19 @@ enum Bug {
     /// `get_user_by_email` reads a separate index that `update_user` forgets to move (the
     /// classic key-value store bug).
     StaleEmailIndex,
+    // The TokenStore's (the mutant keeps bound tokens in a list of its own).
+    /// Binding a bound token moves it to the new user (BosBase's upsert).
+    BindMovesToken,
+    /// Every authenticate writes the last use (no throttle).
+    LastUseEveryTime,
+    /// A token still authenticates at exactly its `expires`.
+    ExpiryExclusive,
+    /// `authenticate` ignores the realm.
+    RealmIgnored,
+    /// `delete_user` leaves the user's tokens.
+    DeleteUserLeavesTokens,
+    /// `revoke_token` revokes another user's token.
+    RevokeIgnoresUser,
 }
 
 #[derive(Debug)]
@@ -43,11 +59,109 @@ struct Mutant {
     bug: Bug,
     /// email → user id, kept by create/delete only (used by `StaleEmailIndex`).
     email_index: Mutex<HashMap<String, String>>,
+    /// Bound tokens, with their hash.
+    tokens: Mutex<Vec<(TokenBinding, String)>>,
 }
 
 impl Mutant {
     fn index(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
         self.email_index.lock().unwrap()
+    }
+
+    fn tokens(&self) -> std::sync::MutexGuard<'_, Vec<(TokenBinding, String)>> {
+        self.tokens.lock().unwrap()
+    }
+}
+
+/// A plain TokenStore (over the inner adapter's users), with the token bugs.
+#[async_trait]
+impl TokenStore for Mutant {
+    async fn bind_token(&self, new: NewTokenBinding) -> Result<TokenBinding> {
+        validate::token_binding(&new)?;
+        if self.inner.get_user(&new.user_id).await?.is_none() {
+            return Err(AdapterError::not_found(Entity::User));
+        }
+        let hash = new.token_hash.as_hex().to_owned();
+        let mut tokens = self.tokens();
+        let taken = tokens
+            .iter()
+            .position(|(b, h)| b.realm == new.realm && *h == hash);
+        if let Some(i) = taken {
+            if self.bug != Bug::BindMovesToken {
+                return Err(AdapterError::key_taken(Entity::BoundToken));
+            }
+            tokens.remove(i);
+        }
+        let bound = TokenBinding {
+            id: uuid::Uuid::new_v4().to_string(),
+            user_id: new.user_id,
+            realm: new.realm,
+            name: new.name,
+            display_prefix: new.display_prefix,
+            scopes: new.scopes,
+            created_at: new.created_at,
+            last_used_at: None,
+            expires: new.expires,
+        };
+        tokens.push((bound.clone(), hash));
+        Ok(bound)
+    }
+    async fn authenticate(
+        &self,
+        realm: &str,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(TokenBinding, AdapterUser)>> {
+        let found = {
+            let mut tokens = self.tokens();
+            let hit = tokens.iter_mut().find(|(b, h)| {
+                h == hash.as_hex() && (b.realm == realm || self.bug == Bug::RealmIgnored)
+            });
+            let Some((b, _)) = hit else { return Ok(None) };
+            let expired = match (b.expires, self.bug) {
+                (Some(e), Bug::ExpiryExclusive) => e < now,
+                (Some(e), _) => e <= now,
+                (None, _) => false,
+            };
+            if expired {
+                return Ok(None);
+            }
+            if last_use_is_due(b.last_used_at, now) || self.bug == Bug::LastUseEveryTime {
+                b.last_used_at = Some(now);
+            }
+            b.clone()
+        };
+        let user = self.inner.get_user(&found.user_id).await?;
+        Ok(user.map(|u| (found, u)))
+    }
+    async fn list_tokens(&self, user_id: &str) -> Result<Vec<TokenBinding>> {
+        let mut list: Vec<TokenBinding> = self
+            .tokens()
+            .iter()
+            .filter(|(b, _)| b.user_id == user_id)
+            .map(|(b, _)| b.clone())
+            .collect();
+        list.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(list)
+    }
+    async fn revoke_token(&self, user_id: &str, id: &str) -> Result<Option<TokenBinding>> {
+        let mut tokens = self.tokens();
+        let i = tokens.iter().position(|(b, _)| {
+            b.id == id && (b.user_id == user_id || self.bug == Bug::RevokeIgnoresUser)
+        });
+        Ok(i.map(|i| tokens.remove(i).0))
+    }
+    async fn revoke_all_tokens(&self, user_id: &str) -> Result<u64> {
+        let mut tokens = self.tokens();
+        let before = tokens.len();
+        tokens.retain(|(b, _)| b.user_id != user_id);
+        Ok((before - tokens.len()) as u64)
+    }
+    async fn purge_expired_tokens(&self, now: DateTime<Utc>) -> Result<u64> {
+        let mut tokens = self.tokens();
+        let before = tokens.len();
+        tokens.retain(|(b, _)| !b.is_expired(now));
+        Ok((before - tokens.len()) as u64)
     }
 }
 
@@ -85,6 +199,9 @@ impl Adapter for Mutant {
     }
     async fn delete_user(&self, id: &str) -> Result<Option<AdapterUser>> {
         let deleted = self.inner.delete_user(id).await?;
+        if deleted.is_some() && self.bug != Bug::DeleteUserLeavesTokens {
+            self.tokens().retain(|(b, _)| b.user_id != id);
+        }
         if let Some(email) = deleted.as_ref().and_then(|u| u.email.as_ref()) {
             self.index().remove(email);
         }
@@ -193,12 +310,95 @@ impl Adapter for Mutant {
     }
 }
 
-fn mutant(bug: Bug) -> Arc<dyn Adapter> {
-    Arc::new(Mutant {
+fn new_mutant(bug: Bug) -> Mutant {
+    Mutant {
         inner: MemoryAdapter::new(),
         bug,
         email_index: Mutex::default(),
-    })
+        tokens: Mutex::default(),
+    }
+}
+
+fn mutant(bug: Bug) -> Arc<dyn Adapter> {
+    Arc::new(new_mutant(bug))
+}
+
+fn token_mutant(bug: Bug) -> Arc<dyn TokenBackend> {
+    Arc::new(new_mutant(bug))
+}
+
+const TOKEN_BUGS: [Bug; 6] = [
+    Bug::BindMovesToken,
+    Bug::LastUseEveryTime,
+    Bug::ExpiryExclusive,
+    Bug::RealmIgnored,
+    Bug::DeleteUserLeavesTokens,
+    Bug::RevokeIgnoresUser,
+];
+
+#[test]
+fn the_token_model_check_passes_the_bug_free_mutant_and_catches_each_bug() {
+    run_token_model_check_with(ModelConfig::default(), || async {
+        token_mutant(Bug::ReusableToken)
+    });
+    for bug in TOKEN_BUGS {
+        let message = panics(|| {
+            let config = ModelConfig {
+                cases: 256,
+                ..ModelConfig::default()
+            };
+            run_token_model_check_with(config, || async move { token_mutant(bug) });
+        })
+        .unwrap_or_else(|| panic!("the token model check missed {bug:?}"));
+        assert!(
+            message.contains("model check failed") && message.contains("Shrunk sequence"),
+            "unexpected failure report for {bug:?}: {message}"
+        );
+    }
+}
+
+async fn token_case_catches<F, Fut>(bug: Bug, case: F)
+where
+    F: FnOnce(Arc<dyn TokenBackend>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let outcome = tokio::spawn(case(token_mutant(bug))).await;
+    assert!(outcome.is_err(), "the case written for it missed {bug:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_cases_catch_each_bug() {
+    use cases::bound_tokens as t;
+    // The mutant without a token bug passes them.
+    let clean = || token_mutant(Bug::ReusableToken);
+    t::binding_a_bound_token_is_conflict_and_never_moves_it(clean()).await;
+    t::last_use_is_written_at_most_once_a_minute(clean()).await;
+    t::expired_tokens_never_authenticate(clean()).await;
+    t::realms_are_isolated(clean()).await;
+    t::delete_user_removes_its_tokens(clean()).await;
+    t::revoke_token_is_scoped_to_its_user(clean()).await;
+    token_case_catches(
+        Bug::BindMovesToken,
+        t::binding_a_bound_token_is_conflict_and_never_moves_it,
+    )
+    .await;
+    token_case_catches(
+        Bug::LastUseEveryTime,
+        t::last_use_is_written_at_most_once_a_minute,
+    )
+    .await;
+    token_case_catches(Bug::ExpiryExclusive, t::expired_tokens_never_authenticate).await;
+    token_case_catches(Bug::RealmIgnored, t::realms_are_isolated).await;
+    token_case_catches(
+        Bug::DeleteUserLeavesTokens,
+        t::delete_user_removes_its_tokens,
+    )
+    .await;
+    token_case_catches(
+        Bug::RevokeIgnoresUser,
+        t::revoke_token_is_scoped_to_its_user,
+    )
+    .await;
 }
 
 fn panics(f: impl FnOnce()) -> Option<String> {

@@ -25,3 +25,10 @@ mod counters {
     }
     auth_adapter_tests::counter_suite!(fresh_counters);
 }
+
+mod tokens {
+    async fn fresh_tokens() -> std::sync::Arc<dyn auth_adapter_tests::TokenBackend> {
+        std::sync::Arc::new(auth_adapter_core::MemoryAdapter::new())
+    }
+    auth_adapter_tests::token_suite!(fresh_tokens);
+}

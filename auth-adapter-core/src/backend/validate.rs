@@ -9,6 +9,7 @@
 //! | every text | no NUL byte (PostgreSQL cannot store one) |
 //! | fields that are `VARCHAR(255)` in the Auth.js PostgreSQL schema (user name and email, account type, provider and provider account id, session token) and the verification token's `identifier` (an email address or phone number) | at most [`MAX_VARCHAR`] characters |
 //! | the other keys a write stores (the verification token's `token`, `credentialID`, the authenticator's `providerAccountId`) | at most [`MAX_KEY_BYTES`] bytes of UTF-8 |
+//! | a bound token's realm, name and scopes ([`token_binding`]) | at most [`MAX_VARCHAR`] characters, not empty; scopes without white space, at most [`MAX_SCOPES`](crate::MAX_SCOPES) |
 //! | every date (`emailVerified`, `expires`) | in [`dates::MIN`]`..=`[`dates::MAX`]: what a JavaScript `Date` and a PostgreSQL `timestamptz` both hold |
 //!
 //! The key limits keep every unique index of every backend within PostgreSQL's B-tree row
@@ -103,6 +104,48 @@ pub fn counter(key_value: &str, window: chrono::TimeDelta) -> Result<()> {
             "window",
             "must be at least 1 ms and at most a year",
         ));
+    }
+    Ok(())
+}
+
+/// Checks a token binding (see [`TokenStore`](crate::TokenStore)): user id, realm, display
+/// prefix, name and scopes, the dates, and `expires` after `created_at`.
+pub fn token_binding(binding: &crate::NewTokenBinding) -> Result<()> {
+    key("userId", &binding.user_id)?;
+    varchar_key("realm", &binding.realm)?;
+    key("displayPrefix", &binding.display_prefix)?;
+    let chars = binding.display_prefix.chars().count();
+    if chars > crate::MAX_DISPLAY_PREFIX_CHARS {
+        return Err(AdapterError::invalid(
+            "displayPrefix",
+            format!(
+                "is {chars} characters long, more than the {} allowed",
+                crate::MAX_DISPLAY_PREFIX_CHARS
+            ),
+        ));
+    }
+    opt("name", binding.name.as_deref(), varchar_key)?;
+    if binding.scopes.len() > crate::MAX_SCOPES {
+        return Err(AdapterError::invalid(
+            "scopes",
+            format!("holds more than {} scopes", crate::MAX_SCOPES),
+        ));
+    }
+    for scope in &binding.scopes {
+        varchar_key("scopes", scope)?;
+        if scope.chars().any(char::is_whitespace) {
+            return Err(AdapterError::invalid(
+                "scopes",
+                "a scope contains white space",
+            ));
+        }
+    }
+    date("createdAt", &binding.created_at)?;
+    if let Some(expires) = &binding.expires {
+        date("expires", expires)?;
+        if *expires <= binding.created_at {
+            return Err(AdapterError::invalid("expires", "is not after createdAt"));
+        }
     }
     Ok(())
 }

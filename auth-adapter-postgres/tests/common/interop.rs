@@ -1,7 +1,8 @@
 //! The interop scenarios with the real `@auth/pg-adapter` (through
 //! `node interop/peer.mjs --adapter pg`) on the same server and schema: Rust writes and
-//! Auth.js reads, Auth.js writes and Rust reads, and a verification token is used once
-//! across both. Each runs on a schema created by our `migrate`, and on one created by
+//! Auth.js reads, Auth.js writes and Rust reads, a verification token is used once across
+//! both, and Node's `deleteUser` takes the user's bound tokens (the TokenStore's table)
+//! along. Each runs on a schema created by our `migrate`, and on one created by
 //! upstream's `schema.sql` (`peer.mjs --setup upstream-schema`) and then adopted by
 //! `migrate`.
 //!
@@ -92,11 +93,15 @@ async fn shared_schema(tables: Tables, route: Route) -> (PostgresAdapter, Peer) 
     let adapter = route.adapter(&pool, &schema).await;
     let report = adapter.migrate().await.unwrap();
     match tables {
-        Tables::RustMigrated => assert_eq!(report.created_tables.len(), 6, "{report:?}"),
+        Tables::RustMigrated => assert_eq!(report.created_tables.len(), 7, "{report:?}"),
         Tables::UpstreamAdopted => {
             assert_eq!(
                 report.created_tables,
-                ["authenticators", "auth_adapter_counters"],
+                [
+                    "authenticators",
+                    "auth_adapter_counters",
+                    "auth_adapter_tokens"
+                ],
                 "{report:?}"
             );
             assert_eq!(report.added_constraints.len(), 6, "{report:?}");
@@ -434,6 +439,48 @@ pub(crate) async fn a_token_is_used_once_across_both(tables: Tables, route: Rout
     assert_eq!(ok(&r[0]), &Value::Null);
 }
 
+/// The TokenStore's table is harmless to Node: a user Node created gets tokens in Rust,
+/// Node's `deleteUser` (a plain `DELETE` of the user) takes them along through the foreign
+/// key, and Node's reads of the user are unchanged by them.
+pub(crate) async fn auth_js_delete_user_takes_the_bound_tokens(tables: Tables, route: Route) {
+    use auth_adapter_core::{NewTokenBinding, TokenFormat, TokenSecret, TokenStore};
+
+    let (a, js) = shared_schema(tables, route).await;
+    let r = js
+        .call(json!([
+            {"method": "createUser", "args": [{"email": "tok@example.com", "emailVerified": null}]},
+        ]))
+        .await;
+    let user = ok(&r[0]).clone();
+    let id = user["id"].as_i64().expect("a numeric id").to_string();
+    let secret = TokenSecret::new("interop secret").unwrap();
+    let token = TokenFormat::default().generate();
+    let hash = secret.hash(&token);
+    for realm in ["users", "_superusers"] {
+        a.bind_token(NewTokenBinding::new(&id, realm, &token, &secret))
+            .await
+            .unwrap();
+    }
+    let now = Utc::now();
+    assert!(a.authenticate("users", &hash, now).await.unwrap().is_some());
+    let r = js
+        .call(json!([
+            {"method": "getUser", "args": [user["id"]]},
+            {"method": "deleteUser", "args": [user["id"]]},
+        ]))
+        .await;
+    assert_eq!(ok(&r[0]), &user);
+    ok(&r[1]);
+    assert_eq!(a.get_user(&id).await.unwrap(), None);
+    assert!(a.authenticate("users", &hash, now).await.unwrap().is_none());
+    assert!(a.list_tokens(&id).await.unwrap().is_empty());
+    // Gone, not hidden: the token can be bound again, to another user.
+    let other = a.create_user(NewUser::default()).await.unwrap();
+    a.bind_token(NewTokenBinding::new(&other.id, "users", &token, &secret))
+        .await
+        .unwrap();
+}
+
 /// One `#[tokio::test]` per scenario and table origin, the adapter reached by `$route`.
 macro_rules! interop_tests {
     ($route:expr) => {
@@ -471,6 +518,18 @@ macro_rules! interop_tests {
         async fn a_token_is_used_once_across_both_on_adopted_upstream_tables() {
             use crate::scenarios::*;
             a_token_is_used_once_across_both(Tables::UpstreamAdopted, $route).await;
+        }
+
+        #[tokio::test]
+        async fn auth_js_delete_user_takes_the_bound_tokens_on_rust_migrated_tables() {
+            use crate::scenarios::*;
+            auth_js_delete_user_takes_the_bound_tokens(Tables::RustMigrated, $route).await;
+        }
+
+        #[tokio::test]
+        async fn auth_js_delete_user_takes_the_bound_tokens_on_adopted_upstream_tables() {
+            use crate::scenarios::*;
+            auth_js_delete_user_takes_the_bound_tokens(Tables::UpstreamAdopted, $route).await;
         }
     };
 }

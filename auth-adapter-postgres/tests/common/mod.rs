@@ -203,6 +203,11 @@ pub(crate) mod direct {
     pub(crate) async fn fresh_counters() -> Arc<dyn CounterStore> {
         Arc::new(super::migrated_adapter_via(super::Route::Direct).await.0)
     }
+
+    /// The same, as a token store.
+    pub(crate) async fn fresh_tokens() -> Arc<dyn auth_adapter_tests::TokenBackend> {
+        Arc::new(super::migrated_adapter_via(super::Route::Direct).await.0)
+    }
 }
 
 /// The factories the suites of auth-adapter-tests take, through the transaction-mode
@@ -219,6 +224,11 @@ pub(crate) mod pooled {
 
     /// The same, as a counter store.
     pub(crate) async fn fresh_counters() -> Arc<dyn CounterStore> {
+        Arc::new(super::migrated_adapter_via(super::Route::Pooler).await.0)
+    }
+
+    /// The same, as a token store.
+    pub(crate) async fn fresh_tokens() -> Arc<dyn auth_adapter_tests::TokenBackend> {
         Arc::new(super::migrated_adapter_via(super::Route::Pooler).await.0)
     }
 }

@@ -1,8 +1,8 @@
 -- KEYS: user. ARGV: P, id, the user JSON read before, extra candidate keys (found by the
 -- opt-in sweep). Deletes the user, its email index, every session and account it owns (our
 -- per-user sets, the JS single-value indexes, the extra keys; each checked for `userId`),
--- its authenticators and every index, if the user is still the value read before (so a
--- user whose value cannot be read is never deleted). → OK | RETRY | nil
+-- its authenticators, its bound tokens and every index, if the user is still the value
+-- read before (so a user whose value cannot be read is never deleted). → OK | RETRY | nil
 local id = ARGV[2]
 local raw = redis.call('GET', KEYS[1])
 if not raw then return false end
@@ -29,7 +29,9 @@ if list then
     end
   end
 end
+local bound, bound_members = bound_tokens_of(id)
 remove_owned(cand, id)
+remove_bound_tokens(id, bound, bound_members)
 redis.call('DEL', user_sessions(id), user_accounts(id), session_index(id), account_index(id), list_key)
 if email_key then redis.call('DEL', email_key) end
 redis.call('DEL', KEYS[1])

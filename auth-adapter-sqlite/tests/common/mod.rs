@@ -136,3 +136,8 @@ pub async fn fresh_counters() -> Arc<dyn auth_adapter_core::CounterStore> {
 pub async fn fresh_store() -> Arc<Guarded<SqliteAdapter, TempDir>> {
     Arc::new(Scratch::new().await.0)
 }
+
+/// The token suite's factory: a new migrated database file per call.
+pub async fn fresh_tokens() -> Arc<dyn auth_adapter_tests::TokenBackend> {
+    Arc::new(Scratch::new().await.0)
+}
