@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use auth_adapter_core::{Adapter, SessionPolicy, cookies};
 
+use crate::bound_tokens::{Bound, BoundTokens};
 use crate::jwt::SessionJwt;
 
 /// How Auth.js keeps its sessions (its `session.strategy` option).
@@ -99,6 +100,7 @@ struct Inner {
     /// One codec per cookie name a v5 JWT may arrive in: the name is the key's salt.
     v5: Vec<(String, SessionJwt)>,
     v4: SessionJwt,
+    bound_tokens: Option<Bound>,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -114,6 +116,7 @@ impl fmt::Debug for AuthConfig {
                 &format_args!("[{} redacted]", self.inner.secrets.len()),
             )
             .field("cookie_name", &self.inner.cookie_name)
+            .field("bound_tokens", &self.inner.bound_tokens)
             .finish()
     }
 }
@@ -131,7 +134,14 @@ impl AuthConfig {
             cookie_name: None,
             sign_in_url: None,
             legacy_session_body: false,
+            bound_tokens: None,
         }
+    }
+
+    /// The bound-token settings, when [`bound_tokens`](AuthConfigBuilder::bound_tokens)
+    /// were given.
+    pub(crate) fn bound_tokens(&self) -> Option<&Bound> {
+        self.inner.bound_tokens.as_ref()
     }
 
     /// The adapter.
@@ -225,9 +235,18 @@ pub struct AuthConfigBuilder {
     cookie_name: Option<String>,
     sign_in_url: Option<String>,
     legacy_session_body: bool,
+    bound_tokens: Option<BoundTokens>,
 }
 
 impl AuthConfigBuilder {
+    /// Accept tokens bound to users (`Authorization: Bearer aa_…`) as a request's principal,
+    /// and serve [`bound_token_routes`](crate::bound_token_routes) (default: off). The
+    /// tokens are hashed with the first [`secret`](Self::secret).
+    pub fn bound_tokens(mut self, tokens: BoundTokens) -> Self {
+        self.bound_tokens = Some(tokens);
+        self
+    }
+
     /// The sign-in page a signed-out browser is redirected to by
     /// [`require_auth`](crate::require_auth), with `callbackUrl` set to the page it asked
     /// for (default: none, every signed-out request gets 401).
@@ -306,6 +325,10 @@ impl AuthConfigBuilder {
             v5.push((name.to_owned(), codec));
         }
         let v4 = SessionJwt::v4(&self.secrets).map_err(|_| ConfigError::MissingSecret)?;
+        let bound_tokens = match self.bound_tokens {
+            Some(tokens) => Some(Bound::new(tokens, &self.secrets[0])?),
+            None => None,
+        };
         Ok(AuthConfig {
             inner: Arc::new(Inner {
                 adapter: self.adapter,
@@ -319,6 +342,7 @@ impl AuthConfigBuilder {
                 legacy_session_body: self.legacy_session_body,
                 v5,
                 v4,
+                bound_tokens,
             }),
         })
     }

@@ -3,7 +3,8 @@
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use auth_adapter_core::{AdapterSession, AdapterUser};
+use auth_adapter_core::backend::dates;
+use auth_adapter_core::{AdapterSession, AdapterUser, TokenBinding};
 use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header::SET_COOKIE};
@@ -49,6 +50,9 @@ pub enum Session {
     Database(AdapterSession),
     /// The claims of the session JWT, as re-issued by this read.
     Jwt(Claims),
+    /// A token bound to the user (`Authorization: Bearer`, see
+    /// [`BoundTokens`](crate::BoundTokens)): the request's principal, no session row.
+    Token(TokenBinding),
 }
 
 impl Session {
@@ -57,7 +61,26 @@ impl Session {
         match self {
             Session::Database(session) => session.expires,
             Session::Jwt(claims) => claims.expires_at().unwrap_or(DateTime::UNIX_EPOCH),
+            Session::Token(binding) => binding.expires.unwrap_or(dates::MAX),
         }
+    }
+}
+
+impl AuthSession {
+    /// The scopes the request may use: those of its bound token, or `None` for a session
+    /// (a signed-in user, with no scope limit).
+    pub fn scopes(&self) -> Option<&[String]> {
+        match &self.session {
+            Session::Token(binding) => Some(&binding.scopes),
+            _ => None,
+        }
+    }
+
+    /// Whether the request may use `scope`: always with a session, with a bound token when
+    /// the token holds it.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes()
+            .is_none_or(|scopes| scopes.iter().any(|s| s == scope))
     }
 }
 
@@ -153,6 +176,13 @@ async fn resolve(
     else {
         return (Ok(None), Vec::new());
     };
+    if presented.source == Source::Bearer
+        && let Some(bound) = config.bound_tokens()
+        && let Ok(token) = bound.accept(&presented.token)
+    {
+        let ip = crate::client::ip_of(parts);
+        return (bound.authenticate(&token, ip, now).await, Vec::new());
+    }
     let found = match config.strategy() {
         Strategy::Jwt => Ok(from_jwt(config, &presented, now)),
         _ => from_database(config, &presented, now).await,
@@ -165,6 +195,7 @@ async fn resolve(
                     .jwt_for(Some(name))
                     .and_then(|codec| codec.encode(claims, config.policy().max_age, now).ok())
                     .map(Cow::Owned),
+                Session::Token(_) => None,
             };
             match value {
                 Some(value) => session_cookie::write(

@@ -60,6 +60,8 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod bound_tokens;
+mod client;
 mod config;
 mod csrf;
 mod extract;
@@ -72,12 +74,14 @@ mod routes;
 mod session_cookie;
 mod sign_in;
 
+pub use bound_tokens::{BoundTokens, bound_token_router, bound_token_routes};
+pub use client::ClientIp;
 pub use config::{AuthConfig, AuthConfigBuilder, ConfigError, Strategy};
 pub use extract::{AuthSession, Session, session_cookies};
 pub use guard::require_auth;
 #[cfg(feature = "passwordless")]
 #[cfg_attr(docsrs, doc(cfg(feature = "passwordless")))]
-pub use passwordless::{ClientIp, passwordless_router, passwordless_routes};
+pub use passwordless::{passwordless_router, passwordless_routes};
 pub use rejection::AuthRejection;
 pub use routes::{auth_router, auth_routes};
 pub use sign_in::SignedIn;

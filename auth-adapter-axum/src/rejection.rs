@@ -14,6 +14,7 @@ use serde_json::json;
 /// | `Unauthenticated` | 401 (with `WWW-Authenticate: Bearer` when a bearer token was sent) | `"unauthenticated"` |
 /// | `Unavailable` | 503 with `Retry-After: 1`: the store failed in a way worth retrying | `"unavailable"` |
 /// | `Internal` | 500: the store failed for good | `"internal"` |
+/// | `RateLimited` | 429 with `Retry-After`: too many unknown bound tokens from this address | `"rate_limited"` |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthRejection {
@@ -31,6 +32,13 @@ pub enum AuthRejection {
     /// The store failed permanently.
     #[error("the session could not be read")]
     Internal,
+    /// Too many unknown bound tokens came from this client address: its tokens are not
+    /// looked up until the window ends (see [`BoundTokens`](crate::BoundTokens)).
+    #[error("too many unknown tokens from this address")]
+    RateLimited {
+        /// Seconds until the window ends (`Retry-After`).
+        retry_after: u64,
+    },
 }
 
 impl AuthRejection {
@@ -65,6 +73,12 @@ impl IntoResponse for AuthRejection {
                 StatusCode::SERVICE_UNAVAILABLE,
                 [(RETRY_AFTER, HeaderValue::from_static("1"))],
                 Json(json!({"error": "unavailable"})),
+            )
+                .into_response(),
+            AuthRejection::RateLimited { retry_after } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(RETRY_AFTER, HeaderValue::from(retry_after))],
+                Json(json!({"error": "rate_limited"})),
             )
                 .into_response(),
             AuthRejection::Internal => (

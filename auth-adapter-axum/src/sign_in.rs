@@ -17,6 +17,8 @@ use crate::session_cookie::{self, RequestCookies};
 pub struct SignedIn {
     /// The new session.
     pub session: Session,
+    /// The session cookie's value: the session token, or the session JWT.
+    pub(crate) value: String,
     cookies: Vec<HeaderValue>,
 }
 
@@ -81,7 +83,11 @@ impl AuthConfig {
             session.expires(),
             self.secure(),
         );
-        Ok(SignedIn { session, cookies })
+        Ok(SignedIn {
+            session,
+            value,
+            cookies,
+        })
     }
 }
 
@@ -98,6 +104,7 @@ impl AuthConfig {
             self.secure(),
         );
         SignedIn {
+            value: row.session_token.clone(),
             session: Session::Database(row),
             cookies,
         }

@@ -3,7 +3,6 @@
 
 mod answer;
 mod body;
-mod client;
 mod confirm;
 
 use auth_adapter_passwordless::{Passwordless, SignedIn as Verified};
@@ -17,8 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 
-pub use client::ClientIp;
-
+use crate::client::FromRequest;
 use crate::config::{AuthConfig, Strategy};
 use crate::extract::{AuthSession, CookieSlot};
 use crate::routes::{self, no_store};
@@ -68,7 +66,7 @@ use body::SessionBody;
 /// **The session** is a database session (an Auth.js session row) with
 /// [`Strategy::Database`]; with [`Strategy::Jwt`] the verify routes set an Auth.js session
 /// JWT instead (the row the service made is deleted). The client's IP address for the
-/// limits comes from [`ClientIp`] in the request's extensions when a middleware of yours
+/// limits comes from [`ClientIp`](crate::ClientIp) in the request's extensions when a middleware of yours
 /// put it there (behind a proxy you trust), else from the connection (serve the app with
 /// `into_make_service_with_connect_info::<SocketAddr>()`); without either, every client
 /// shares one per-address bucket.
@@ -146,6 +144,25 @@ where
     Router::new().nest("/api/auth", passwordless_routes())
 }
 
+/// The service's [`Client`](auth_adapter_passwordless::Client) of a request.
+struct Client(auth_adapter_passwordless::Client);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let FromRequest(ip, agent) = FromRequest::from_request_parts(parts, state).await?;
+        let mut client = auth_adapter_passwordless::Client::new(ip);
+        if let Some(agent) = agent {
+            client = client.user_agent(agent);
+        }
+        Ok(Client(client))
+    }
+}
+
 /// Refuses a POST that neither comes from the site itself nor carries the CSRF token.
 fn cross_site(config: &AuthConfig, headers: &HeaderMap, csrf_token: Option<&str>) -> bool {
     !(csrf::same_site(headers, config) || csrf::verify(headers, config, csrf_token))
@@ -188,7 +205,7 @@ async fn send_magic_link(
     State(config): State<AuthConfig>,
     State(service): State<Passwordless>,
     headers: HeaderMap,
-    client: client::FromRequest,
+    client: Client,
     bytes: Bytes,
 ) -> Response {
     let posted: body::SendMagicLink = match body::parse(&bytes) {
@@ -211,7 +228,7 @@ async fn send_otp(
     State(config): State<AuthConfig>,
     State(service): State<Passwordless>,
     headers: HeaderMap,
-    client: client::FromRequest,
+    client: Client,
     bytes: Bytes,
 ) -> Response {
     let posted: body::SendOtp = match body::parse(&bytes) {
@@ -234,7 +251,7 @@ async fn verify_magic_link(
     State(config): State<AuthConfig>,
     State(service): State<Passwordless>,
     headers: HeaderMap,
-    client: client::FromRequest,
+    client: Client,
     bytes: Bytes,
 ) -> Response {
     let posted: body::VerifyMagicLink = match body::parse(&bytes) {
@@ -254,7 +271,7 @@ async fn verify_otp(
     State(config): State<AuthConfig>,
     State(service): State<Passwordless>,
     headers: HeaderMap,
-    client: client::FromRequest,
+    client: Client,
     bytes: Bytes,
 ) -> Response {
     let posted: body::VerifyOtp = match body::parse(&bytes) {
@@ -319,7 +336,7 @@ async fn confirm_magic_link(
     State(config): State<AuthConfig>,
     State(service): State<Passwordless>,
     headers: HeaderMap,
-    client: client::FromRequest,
+    client: Client,
     bytes: Bytes,
 ) -> Response {
     let fields = routes::form_fields(&bytes);

@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use auth_adapter_core::chrono::Utc;
-use auth_adapter_core::{Adapter, CounterStore};
+use auth_adapter_core::{Adapter, CounterStore, TokenStore};
 use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
 use auth_adapter_redis::{RedisAdapter, RedisOptions};
 use auth_adapter_sqlite::{SqliteAdapter, SqliteOptions};
@@ -90,6 +90,8 @@ pub struct Fresh {
     pub adapter: Arc<dyn Adapter>,
     /// The backend as a counter store (the same value).
     pub counters: Arc<dyn CounterStore>,
+    /// The backend as a token store (the same value).
+    pub tokens: Arc<dyn TokenStore>,
     /// What points `authjs-app.mjs` at the store (`ADAPTER`, `DATABASE_URL`, …).
     pub env: Vec<(&'static str, String)>,
     cleanup: Cleanup,
@@ -137,7 +139,8 @@ impl Store {
                 let store = Arc::new(adapter.clone());
                 Fresh {
                     adapter: store.clone(),
-                    counters: store,
+                    counters: store.clone(),
+                    tokens: store,
                     env: vec![
                         ("ADAPTER", "pg".into()),
                         ("DATABASE_URL", url),
@@ -159,7 +162,8 @@ impl Store {
                 let store = Arc::new(adapter);
                 Fresh {
                     adapter: store.clone(),
-                    counters: store,
+                    counters: store.clone(),
+                    tokens: store,
                     env: vec![
                         ("ADAPTER", "drizzle-sqlite".into()),
                         ("SQLITE_PATH", path.display().to_string()),
@@ -179,7 +183,8 @@ impl Store {
                 let store = Arc::new(adapter.clone());
                 Fresh {
                     adapter: store.clone(),
-                    counters: store,
+                    counters: store.clone(),
+                    tokens: store,
                     env: vec![
                         ("ADAPTER", "unstorage-redis".into()),
                         ("REDIS_URL", url),
@@ -206,6 +211,7 @@ impl Fresh {
             Cleanup::File(path) => {
                 drop(self.adapter);
                 drop(self.counters);
+                drop(self.tokens);
                 for suffix in ["", "-wal", "-shm", "-journal"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }

@@ -2,15 +2,14 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use auth_adapter_passwordless::Client;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::USER_AGENT;
 use axum::http::request::Parts;
 
 /// The client's IP address as your app knows it, put in a request's extensions by a
 /// middleware of yours: behind a reverse proxy you run, the address it forwards
-/// (`X-Forwarded-For` as your proxy writes it). The passwordless routes take it over the
-/// connection's address. Never take it from a header a client can set freely: a client
+/// (`X-Forwarded-For` as your proxy writes it). The passwordless routes and the bound-token
+/// throttle take it over the connection's address. Never take it from a header a client can set freely: a client
 /// that picks its own address picks its own rate-limit bucket.
 ///
 /// ```
@@ -34,9 +33,12 @@ use axum::http::request::Parts;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
-/// The [`Client`] of a request: [`ClientIp`], else the connection's address, and the
+/// The client of a request: [`ClientIp`], else the connection's address, and the
 /// `User-Agent`.
-pub(super) struct FromRequest(pub(super) Client);
+pub(crate) struct FromRequest(
+    pub(crate) Option<std::net::IpAddr>,
+    #[cfg_attr(not(feature = "passwordless"), allow(dead_code))] pub(crate) Option<String>,
+);
 
 impl<S: Send + Sync> FromRequestParts<S> for FromRequest {
     type Rejection = std::convert::Infallible;
@@ -52,10 +54,25 @@ impl<S: Send + Sync> FromRequestParts<S> for FromRequest {
                     .get::<ConnectInfo<SocketAddr>>()
                     .map(|info| info.0.ip())
             });
-        let mut client = Client::new(ip);
-        if let Some(agent) = parts.headers.get(USER_AGENT).and_then(|v| v.to_str().ok()) {
-            client = client.user_agent(agent);
-        }
-        Ok(FromRequest(client))
+        let agent = parts
+            .headers
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(FromRequest(ip, agent))
     }
+}
+
+/// The client's address in `parts`: [`ClientIp`], else the connection's.
+pub(crate) fn ip_of(parts: &Parts) -> Option<IpAddr> {
+    parts
+        .extensions
+        .get::<ClientIp>()
+        .map(|ip| ip.0)
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0.ip())
+        })
 }
