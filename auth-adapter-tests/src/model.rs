@@ -18,6 +18,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use auth_adapter_core::Adapter;
+
+use crate::limits::Limits;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use proptest_state_machine::ReferenceStateMachine;
 
@@ -85,11 +87,33 @@ where
     run_model_check_with(ModelConfig::from_env(), factory);
 }
 
+/// [`run_model_check`] for a backend with documented [`Limits`]: the model expects what
+/// they say (a second account of a user is `Conflict`, say), and sessions and tokens
+/// expire at instants the layout stores.
+///
+/// # Panics
+/// As [`run_model_check`].
+pub fn run_model_check_within<F, Fut>(limits: Limits, factory: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Arc<dyn Adapter>>,
+{
+    run(ModelConfig::from_env(), limits, factory);
+}
+
 /// [`run_model_check`] with an explicit configuration.
 ///
 /// # Panics
 /// As [`run_model_check`].
 pub fn run_model_check_with<F, Fut>(config: ModelConfig, factory: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Arc<dyn Adapter>>,
+{
+    run(config, Limits::CONTRACT, factory);
+}
+
+fn run<F, Fut>(config: ModelConfig, limits: Limits, factory: F)
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Arc<dyn Adapter>>,
@@ -106,8 +130,9 @@ where
         ..Config::default()
     });
     let strategy = Reference::sequential_strategy(1..=config.steps.max(1));
-    let result = runner.run(&strategy, |(initial, ops, seen)| {
+    let result = runner.run(&strategy, |(mut initial, ops, seen)| {
         let adapter = runtime.block_on(factory());
+        initial.limits = limits;
         run_sequence(&runtime, adapter, initial, &ops, seen.as_deref()).map_err(TestCaseError::fail)
     });
     match result {
@@ -175,7 +200,7 @@ fn run_sequence(
     ops: &[Op],
     seen: Option<&AtomicUsize>,
 ) -> Result<(), String> {
-    let mut sut = Sut::new(adapter);
+    let mut sut = Sut::new(adapter, model.limits);
     for (i, op) in ops.iter().enumerate() {
         // Tell the strategy how far the sequence got, for its first shrinking step.
         if let Some(seen) = seen {
@@ -227,7 +252,7 @@ fn final_check(
         }
     }
     for op in &reads {
-        let expected = model.answer(op.call(reference::resolve));
+        let expected = model.answer(op.call(&model.limits, reference::resolve));
         let got = step(runtime, sut, op)?;
         if !agrees(&expected, &got) {
             return Err(disagreement(

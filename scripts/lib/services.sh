@@ -1,11 +1,11 @@
 # shellcheck shell=bash
-# Throwaway PostgreSQL and Redis servers for the test suite and the benchmark.
+# Throwaway PostgreSQL, Redis and MariaDB servers for the test suite and the benchmark.
 #
-# Source this file, then call `start_postgres` / `start_redis`. Each one exports the URL the
-# tests read (DATABASE_URL / REDIS_URL) and leaves a server running on a free loopback port,
+# Source this file, then call `start_postgres` / `start_redis` / `start_mariadb`. Each one
+# exports the URL the tests read (DATABASE_URL / REDIS_URL / MYSQL_URL) and leaves a server running on a free loopback port,
 # in a temporary directory, stopped and removed by `stop_services` (install it with
 # `trap stop_services EXIT`). When DATABASE_URL / REDIS_URL is already set, that server is
-# used instead and nothing is started. Where the server binaries are missing, they are
+# used instead and nothing is started (MYSQL_URL likewise). Where the server binaries are missing, they are
 # installed from Debian's packages when running as root with apt-get; otherwise the script
 # stops with the name of the package to install.
 
@@ -14,6 +14,7 @@ AA_PG_DATA=""
 AA_PG_BINDIR=""
 AA_PG_OWNER=""
 AA_REDIS_PID=""
+AA_MARIADB_PID=""
 
 aa_log() { printf '[services] %s\n' "$*" >&2; }
 aa_die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
@@ -148,6 +149,57 @@ start_redis() {
     aa_die "redis-server did not start"
 }
 
+# A throwaway MariaDB (Debian's mariadb-server; MySQL 8 works too, through MYSQL_URL): its own
+# data directory, socket and loopback port, root without a password on 127.0.0.1, fast and
+# unsafe durability settings (the data is thrown away).
+start_mariadb() {
+    if [ -n "${MYSQL_URL:-}" ]; then
+        aa_log "MariaDB: using MYSQL_URL that was given"
+        return 0
+    fi
+    if ! command -v mariadbd >/dev/null 2>&1 || ! command -v mariadb-install-db >/dev/null 2>&1; then
+        aa_install MariaDB mariadb-server
+    fi
+    command -v mariadbd >/dev/null 2>&1 || aa_die "mariadbd not found after install"
+    aa_tmpdir
+    local dir="$AA_SERVICES_DIR/mariadb" owner="" port attempt i
+    mkdir -p "$dir/data"
+    # mariadbd will not run as root unless told to: run it as the package's user.
+    if [ "$(id -u)" = 0 ]; then
+        if id mysql >/dev/null 2>&1; then owner=mysql; else owner=nobody; fi
+        chown -R "$owner" "$dir"
+    fi
+    mariadb-install-db --no-defaults --datadir="$dir/data" ${owner:+--user=$owner} \
+        --auth-root-authentication-method=normal --skip-test-db \
+        >"$dir/install.log" 2>&1 \
+        || { cat "$dir/install.log" >&2; aa_die "mariadb-install-db failed"; }
+    for attempt in 1 2 3; do
+        port=$(aa_free_port)
+        mariadbd --no-defaults --datadir="$dir/data" ${owner:+--user=$owner} \
+            --socket="$dir/mariadb.sock" --port="$port" --skip-networking=0 \
+            --bind-address=127.0.0.1 --pid-file="$dir/mariadb.pid" --log-error="$dir/server.log" \
+            --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+            --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --skip-log-bin \
+            --innodb-buffer-pool-size=128M --max-connections=500 --skip-name-resolve &
+        AA_MARIADB_PID=$!
+        for i in $(seq 1 600); do
+            if mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$port" -u root \
+                -e 'SELECT 1' >/dev/null 2>&1; then
+                export MYSQL_URL="mysql://root@127.0.0.1:$port/mysql"
+                aa_log "MariaDB $(mariadbd --version | awk '{print $3}') started on 127.0.0.1:$port (data in $dir)"
+                return 0
+            fi
+            kill -0 "$AA_MARIADB_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill "$AA_MARIADB_PID" 2>/dev/null || true
+        wait "$AA_MARIADB_PID" 2>/dev/null || true
+        AA_MARIADB_PID=""
+    done
+    cat "$dir/server.log" >&2 || true
+    aa_die "mariadbd did not start (or did not answer within 60 s)"
+}
+
 # Installs the Node packages of interop/ (the real Auth.js adapters) when they are missing
 # or older than the lockfile.
 ensure_interop() {
@@ -162,6 +214,10 @@ ensure_interop() {
 }
 
 stop_services() {
+    if [ -n "$AA_MARIADB_PID" ]; then
+        kill "$AA_MARIADB_PID" 2>/dev/null || true
+        wait "$AA_MARIADB_PID" 2>/dev/null || true
+    fi
     if [ -n "$AA_REDIS_PID" ]; then
         kill "$AA_REDIS_PID" 2>/dev/null || true
         wait "$AA_REDIS_PID" 2>/dev/null || true
