@@ -201,7 +201,7 @@ start_mariadb() {
 }
 
 # Installs the Node packages of interop/ (the real Auth.js adapters) when they are missing
-# or older than the lockfile.
+# or older than the lockfile, and generates the Prisma client the prisma-mysql peer loads.
 ensure_interop() {
     local root=$1
     command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || aa_install Node.js nodejs npm
@@ -210,6 +210,14 @@ ensure_interop() {
         aa_log "installing interop/ Node packages (npm ci)"
         (cd "$root/interop" && npm ci --no-audit --no-fund --loglevel=error >&2) \
             || aa_die "npm ci in interop/ failed"
+    fi
+    # The Prisma client of interop/prisma/schema.prisma (generated code, not kept in git).
+    local generated="$root/interop/prisma/generated/client.ts"
+    if [ ! -f "$generated" ] || [ "$root/interop/prisma/schema.prisma" -nt "$generated" ] \
+        || [ "$root/interop/package-lock.json" -nt "$generated" ]; then
+        aa_log "generating the Prisma client of interop/prisma/schema.prisma"
+        (cd "$root/interop" && npm run --silent prisma-generate >&2) \
+            || aa_die "prisma generate in interop/ failed"
     fi
 }
 
