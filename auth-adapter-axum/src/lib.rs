@@ -58,12 +58,15 @@
 //! ```
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod config;
 mod csrf;
 mod extract;
 mod guard;
 pub mod jwt;
+#[cfg(feature = "passwordless")]
+mod passwordless;
 mod rejection;
 mod routes;
 mod session_cookie;
@@ -72,6 +75,9 @@ mod sign_in;
 pub use config::{AuthConfig, AuthConfigBuilder, ConfigError, Strategy};
 pub use extract::{AuthSession, Session, session_cookies};
 pub use guard::require_auth;
+#[cfg(feature = "passwordless")]
+#[cfg_attr(docsrs, doc(cfg(feature = "passwordless")))]
+pub use passwordless::{ClientIp, passwordless_router, passwordless_routes};
 pub use rejection::AuthRejection;
 pub use routes::{auth_router, auth_routes};
 pub use sign_in::SignedIn;

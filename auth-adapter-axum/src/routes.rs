@@ -56,7 +56,7 @@ where
 }
 
 /// Auth.js's headers for answers that must never be cached.
-fn no_store(mut response: Response) -> Response {
+pub(crate) fn no_store(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(
         CACHE_CONTROL,
@@ -99,7 +99,7 @@ async fn session(State(config): State<AuthConfig>, session: Option<AuthSession>)
     no_store(response)
 }
 
-async fn csrf_token(State(config): State<AuthConfig>, headers: HeaderMap) -> Response {
+pub(crate) async fn csrf_token(State(config): State<AuthConfig>, headers: HeaderMap) -> Response {
     let secret = config.csrf_secret();
     let name = config.csrf_cookie_name();
     let existing = csrf::from_cookie(&headers, name, &secret);
@@ -115,7 +115,7 @@ async fn csrf_token(State(config): State<AuthConfig>, headers: HeaderMap) -> Res
 }
 
 /// A form body's fields, decoded.
-fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn form_fields(body: &[u8]) -> Vec<(String, String)> {
     String::from_utf8_lossy(body)
         .split('&')
         .filter_map(|pair| {
@@ -131,15 +131,15 @@ fn form_fields(body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn is_form(headers: &HeaderMap) -> bool {
+pub(crate) fn is_form(headers: &HeaderMap) -> bool {
     headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
-/// Where to send the client after signing out: a same-site `callbackUrl`, else `/`.
-fn callback_url(config: &AuthConfig, requested: Option<&str>) -> String {
+/// Where to send the client after signing out or in: a same-site `callbackUrl`, else `/`.
+pub(crate) fn callback_url(config: &AuthConfig, requested: Option<&str>) -> String {
     let fallback = config
         .origin()
         .map_or_else(|| "/".to_owned(), |o| format!("{o}/"));
@@ -163,7 +163,7 @@ fn callback_url(config: &AuthConfig, requested: Option<&str>) -> String {
     }
 }
 
-async fn sign_out(
+pub(crate) async fn sign_out(
     State(config): State<AuthConfig>,
     headers: HeaderMap,
     slot: Option<Extension<CookieSlot>>,
@@ -186,15 +186,10 @@ async fn sign_out(
     if !allowed {
         return (StatusCode::FORBIDDEN, Json(json!({"error": "csrf"}))).into_response();
     }
-    if let Some(AuthSession {
-        session: Session::Database(row),
-        ..
-    }) = &session
-        && config.strategy() == Strategy::Database
-        && let Err(err) = config.adapter().delete_session(&row.session_token).await
-    {
-        return crate::AuthRejection::from_store(&err).into_response();
-    }
+    let cleared = match end_session(&config, &headers, session.as_ref()).await {
+        Ok(cleared) => cleared,
+        Err(rejection) => return rejection.into_response(),
+    };
     let url = callback_url(&config, field("callbackUrl"));
     let json_answer = !form
         || headers
@@ -209,16 +204,51 @@ async fn sign_out(
         r.headers_mut().insert(LOCATION, location);
         r
     };
-    // Reading the session may have queued a refreshed cookie: signing out replaces it.
-    let cookies = session_cookie::RequestCookies::parse(&headers);
-    let cleared = session_cookie::clear(&cookies, config.read_names(), config.secure());
+    put_cookies(&mut response, slot, cleared);
+    no_store(response)
+}
+
+/// Ends the request's session: deletes its row (database strategy) and returns the
+/// `Set-Cookie` values that clear every session cookie name and chunk the request held.
+pub(crate) async fn end_session(
+    config: &AuthConfig,
+    headers: &HeaderMap,
+    session: Option<&AuthSession>,
+) -> Result<Vec<HeaderValue>, crate::AuthRejection> {
+    if let Some(AuthSession {
+        session: Session::Database(row),
+        ..
+    }) = session
+        && config.strategy() == Strategy::Database
+    {
+        config
+            .adapter()
+            .delete_session(&row.session_token)
+            .await
+            .map_err(|err| crate::AuthRejection::from_store(&err))?;
+    }
+    let cookies = session_cookie::RequestCookies::parse(headers);
+    Ok(session_cookie::clear(
+        &cookies,
+        config.read_names(),
+        config.secure(),
+    ))
+}
+
+/// Puts `cookies` on the response: through the [`session_cookies`](crate::session_cookies)
+/// middleware's slot when it runs (replacing the refreshed cookie that reading the session
+/// queued), else straight on the response.
+pub(crate) fn put_cookies(
+    response: &mut Response,
+    slot: Option<Extension<CookieSlot>>,
+    cookies: Vec<HeaderValue>,
+) {
     match slot {
-        Some(Extension(slot)) => slot.replace(cleared),
+        Some(Extension(slot)) => slot.replace(cookies),
         None => {
-            for cookie in cleared {
+            for cookie in cookies {
                 response.headers_mut().append(SET_COOKIE, cookie);
             }
         }
     }
-    no_store(response)
 }

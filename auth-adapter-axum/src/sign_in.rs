@@ -84,3 +84,22 @@ impl AuthConfig {
         Ok(SignedIn { session, cookies })
     }
 }
+
+impl AuthConfig {
+    /// The cookie of a session row made elsewhere (the passwordless service makes its own),
+    /// as [`sign_in`](Self::sign_in) would set it.
+    #[cfg_attr(not(feature = "passwordless"), allow(dead_code))]
+    pub(crate) fn signed_in_with(&self, row: AdapterSession) -> SignedIn {
+        let cookies = session_cookie::write(
+            &RequestCookies::default(),
+            self.session_cookie_name(),
+            &row.session_token,
+            row.expires,
+            self.secure(),
+        );
+        SignedIn {
+            session: Session::Database(row),
+            cookies,
+        }
+    }
+}

@@ -13,6 +13,8 @@ use crate::extractor;
 use crate::http_session;
 use crate::js;
 use crate::jwt_decode;
+use crate::passwordless;
+use crate::pooler;
 use crate::report::{self, BusySummary, Kind, RatioSummary, Row};
 use crate::runner::{self, Totals};
 use crate::workloads::{self, Dataset};
@@ -92,6 +94,12 @@ async fn run_all(options: &Options, out: &mut Outcome) {
             out.failures.push(e.to_string());
         }
     }
+    if backends.contains(&BackendKind::Postgres)
+        && store_workloads.contains(&Workload::Pooler)
+        && let Err(e) = backends::pooler_url()
+    {
+        out.failures.push(e.to_string());
+    }
     if !out.failures.is_empty() {
         return;
     }
@@ -116,6 +124,13 @@ async fn run_all(options: &Options, out: &mut Outcome) {
             {
                 out.notes.push(format!(
                     "http_session skipped on {}: it runs on postgres and redis only",
+                    kind.name()
+                ));
+                continue;
+            }
+            if workload == Workload::Pooler && kind != BackendKind::Postgres {
+                out.notes.push(format!(
+                    "pooler skipped on {}: it runs on postgres only",
                     kind.name()
                 ));
                 continue;
@@ -217,6 +232,37 @@ async fn run_workload(
     let data: Arc<Dataset> = Arc::new(workloads::seed(&adapter, id, users, sessions).await?);
     if workload == Workload::Extractor {
         let (rows, ratios) = extractor::run(options, kind.name(), &adapter, &data, id).await?;
+        for row in &rows {
+            log_row(row, options.json);
+        }
+        for r in &ratios {
+            log_ratio(r, options.json);
+        }
+        out.ratios.extend(ratios);
+        return Ok(rows);
+    }
+    if workload == Workload::Passwordless {
+        let rows = passwordless::run(options, kind.name(), adapter, store.counters(), id).await?;
+        for row in &rows {
+            log_row(row, options.json);
+        }
+        return Ok(rows);
+    }
+    if workload == Workload::Pooler {
+        let url = crate::backends::pooler_url()?;
+        let (rows, ratios) = pooler::run(options, kind.name(), store, &data, &url).await?;
+        for row in &rows {
+            log_row(row, options.json);
+        }
+        for r in &ratios {
+            log_ratio(r, options.json);
+        }
+        out.ratios.extend(ratios);
+        return Ok(rows);
+    }
+    if workload == Workload::PasswordlessAttack {
+        let (rows, ratios) =
+            passwordless::run_attack(options, kind.name(), adapter, store.counters(), id).await?;
         for row in &rows {
             log_row(row, options.json);
         }

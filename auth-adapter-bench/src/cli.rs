@@ -53,7 +53,7 @@ impl BackendKind {
     }
 }
 
-/// The eight workloads, in the order they run.
+/// The eleven workloads, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Workload {
     /// `get_session_and_user` on random existing tokens: the per-request path.
@@ -74,14 +74,24 @@ pub(crate) enum Workload {
     /// `GET /api/auth/session` over a loopback socket: axum with this crate against the
     /// `@auth/express` app on the same store (PostgreSQL and Redis only).
     HttpSession,
+    /// `get_session_and_user` behind PgBouncer in transaction mode: the adapter with
+    /// `transaction_pooler` against the best raw sqlx lookup that works through the same
+    /// pooler, and against the default options on a direct connection (PostgreSQL only).
+    Pooler,
     /// Auth.js session JWTs decoded by `auth_adapter_axum::jwt::SessionJwt` (one thread)
     /// and by `@auth/core/jwt` / `next-auth/jwt` in Node. Asks no store: it runs once,
     /// whatever `--backend` says.
     JwtDecode,
+    /// `auth-adapter-passwordless`: whole sign-ins of new addresses, by email code
+    /// (`send_otp` + `verify_otp`) and by magic link, with a sender that delivers nothing.
+    Passwordless,
+    /// Other users' sign-ins by email code, alone and while one recipient is under a
+    /// wrong-code attack: their p99 both ways.
+    PasswordlessAttack,
 }
 
 impl Workload {
-    pub(crate) const ALL: [Workload; 8] = [
+    pub(crate) const ALL: [Workload; 11] = [
         Workload::GetSessionAndUser,
         Workload::SignIn,
         Workload::CreateDeleteSession,
@@ -89,7 +99,10 @@ impl Workload {
         Workload::BusyUser,
         Workload::Extractor,
         Workload::HttpSession,
+        Workload::Pooler,
         Workload::JwtDecode,
+        Workload::Passwordless,
+        Workload::PasswordlessAttack,
     ];
 
     /// The name on the command line, in the output and in `interop/bench.mjs`.
@@ -102,7 +115,10 @@ impl Workload {
             Workload::BusyUser => "busy_user",
             Workload::Extractor => "extractor",
             Workload::HttpSession => "http_session",
+            Workload::Pooler => "pooler",
             Workload::JwtDecode => "jwt_decode",
+            Workload::Passwordless => "passwordless",
+            Workload::PasswordlessAttack => "passwordless_attack",
         }
     }
 
@@ -148,7 +164,8 @@ OPTIONS:
   --backend B          memory|sqlite|postgres|mysql-prisma|mysql-drizzle|redis|all, or a
                        comma list (default all)
   --workload W         get_session_and_user|sign_in|create_delete_session|verification_token|
-                       busy_user|extractor|http_session|jwt_decode|all, or a comma list
+                       busy_user|extractor|http_session|pooler|jwt_decode|passwordless|
+                       passwordless_attack|all, or a comma list
                        (default all)
   --concurrency LIST   comma list of concurrent tasks per row (default 1,16)
   --duration D         measured time per row: 5s, 500ms, or seconds (default 5s)
@@ -200,17 +217,43 @@ WORKLOADS:
                          strategy) on the same store, interleaved; ratio axum ÷ express req/s
                          (target ≥ 5 at concurrency 16). PostgreSQL and Redis only; without
                          interop/node_modules (or with --no-js) only the axum rows run
+  pooler                 get_session_and_user(random token) behind PgBouncer in transaction
+                         mode (PGBOUNCER_URL, in front of DATABASE_URL's database): the
+                         adapter with PostgresOptions::transaction_pooler against the same
+                         lookup by hand with sqlx::raw_sql and an escaped literal (the best
+                         that works through the pooler: one round trip), and against an
+                         unnamed sqlx statement inside a transaction (also safe: four round
+                         trips); and the adapter with the default options on a direct
+                         connection (what pooler mode costs), and with transaction_pooler
+                         on a direct connection (the protocol's share of it). Interleaved;
+                         ratios transaction_pooler via PgBouncer ÷ raw_sql via PgBouncer
+                         (target ≥ 0.90) and ÷ default options direct (reported).
+                         PostgreSQL only
   jwt_decode             Auth.js session JWTs (encoded here, 100 users' claims): Rust
                          SessionJwt::v5 / ::v4 decode on one thread against @auth/core/jwt /
                          next-auth/jwt decode in one Node loop (node interop/bench-jwt.mjs),
                          interleaved; ratios Rust ÷ Node ops/s and ops per CPU-second
                          (target for v5 ≥ 10). Always concurrency 1; asks no store, so it runs
                          once whatever --backend says
+  passwordless           auth-adapter-passwordless on the store, with a sender that delivers
+                         nothing (it keeps the code or link in memory): whole sign-ins of new
+                         addresses per second, send_otp + verify_otp by email code, and
+                         send_magic_link + verify_magic_link (each creates its user and a
+                         session; counters and limits in the store as in production, the
+                         per-address limits raised)
+  passwordless_attack    other users' sign-ins by email code (C tasks, each --concurrency)
+                         alone and while the largest --concurrency tasks send wrong codes for
+                         one recipient from random addresses, interleaved rounds; their p99
+                         both ways (ratio during ÷ without), the attack's rate, and how many
+                         guesses were evaluated (at most 5: the rest are refused unread; more
+                         fails the run)
 
 ENVIRONMENT:
   DATABASE_URL         PostgreSQL server for --backend postgres (a schema is created per run)
   MYSQL_URL            MySQL 8 / MariaDB server for --backend mysql-prisma / mysql-drizzle (a
                        database is created per run; the user must be allowed to)
+  PGBOUNCER_URL        PgBouncer (pool_mode = transaction) in front of DATABASE_URL's database,
+                       for the pooler workload
   REDIS_URL            Redis server for --backend redis (a key prefix is used per run)
 ";
 

@@ -14,6 +14,8 @@ mod extractor;
 mod http_session;
 mod js;
 mod jwt_decode;
+mod passwordless;
+mod pooler;
 mod report;
 mod runner;
 mod workloads;

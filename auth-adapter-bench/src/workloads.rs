@@ -136,10 +136,15 @@ pub(crate) fn dataset_size(workload: Workload, users: usize, sessions: usize) ->
         Workload::GetSessionAndUser
         | Workload::BusyUser
         | Workload::Extractor
-        | Workload::HttpSession => (users, sessions),
+        | Workload::HttpSession
+        | Workload::Pooler => (users, sessions),
         // Sessions are created for existing users.
         Workload::CreateDeleteSession => (users, 0),
-        Workload::SignIn | Workload::VerificationToken | Workload::JwtDecode => (0, 0),
+        Workload::SignIn
+        | Workload::VerificationToken
+        | Workload::JwtDecode
+        | Workload::Passwordless
+        | Workload::PasswordlessAttack => (0, 0),
     }
 }
 
@@ -149,8 +154,10 @@ fn err(e: impl std::fmt::Display) -> String {
 
 /// The workload as calls on `adapter`. For `busy_user`, that is its probe: lookups of the
 /// other users' sessions (its writers are [`crate::busy_user`]'s); for `extractor`, the bare
-/// lookup its axum requests are compared with ([`crate::extractor`]). `jwt_decode` asks no
-/// store ([`crate::jwt_decode`]): it gets the lookup too, and is never run through here.
+/// lookup its axum requests are compared with ([`crate::extractor`]); for `pooler`, the
+/// lookup on whichever adapter it is given ([`crate::pooler`]). `jwt_decode` asks no
+/// store ([`crate::jwt_decode`]): it gets the lookup too, and is never run through here;
+/// nor are `passwordless` and `passwordless_attack` ([`crate::passwordless`]).
 pub(crate) fn adapter_op(
     workload: Workload,
     adapter: Arc<dyn Adapter>,
@@ -164,7 +171,10 @@ pub(crate) fn adapter_op(
         | Workload::BusyUser
         | Workload::Extractor
         | Workload::HttpSession
-        | Workload::JwtDecode => Arc::new(GetSessionAndUser { adapter, data }),
+        | Workload::Pooler
+        | Workload::JwtDecode
+        | Workload::Passwordless
+        | Workload::PasswordlessAttack => Arc::new(GetSessionAndUser { adapter, data }),
         Workload::SignIn => Arc::new(SignIn {
             adapter,
             run_id,

@@ -17,7 +17,7 @@ use crate::model::{
 
 type AccountKey = (String, String);
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct State {
     users: HashMap<String, AdapterUser>,
     user_by_email: HashMap<String, String>,
@@ -56,9 +56,25 @@ impl State {
 /// #     }
 /// # }
 /// ```
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct MemoryAdapter {
     state: Mutex<State>,
+}
+
+/// How many records of each kind, never the records: the maps are keyed by session and
+/// verification tokens, which `Debug` must not print.
+impl std::fmt::Debug for MemoryAdapter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.state();
+        f.debug_struct("MemoryAdapter")
+            .field("users", &state.users.len())
+            .field("accounts", &state.accounts.len())
+            .field("sessions", &state.sessions.len())
+            .field("verification_tokens", &state.tokens.len())
+            .field("authenticators", &state.authenticators.len())
+            .field("counters", &state.counters.len())
+            .finish()
+    }
 }
 
 impl MemoryAdapter {

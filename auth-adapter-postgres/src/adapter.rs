@@ -16,10 +16,12 @@ use auth_adapter_core::{
 };
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Row};
+use sqlx::{ConnectOptions, PgPool, Row};
 
 use crate::error::map_err;
+use crate::literal::Param::{Bool, Date, Int4, Int8, Text};
 use crate::options::PostgresOptions;
+use crate::query::{Protocol, Runner};
 use crate::rows::{self, parse_user_id, stored_date};
 use crate::schema;
 use crate::sql::Statements;
@@ -31,7 +33,7 @@ use auth_adapter_core::MigrationReport;
 /// for the layout, what [`migrate`](PostgresAdapter::migrate) adds and how errors map.
 #[derive(Clone)]
 pub struct PostgresAdapter {
-    pool: PgPool,
+    run: Runner,
     options: Arc<PostgresOptions>,
     sql: Arc<Statements>,
 }
@@ -41,20 +43,29 @@ impl fmt::Debug for PostgresAdapter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PostgresAdapter")
             .field("options", &self.options)
-            .field("pool_size", &self.pool.size())
-            .field("pool_closed", &self.pool.is_closed())
+            .field("pool_size", &self.pool().size())
+            .field("pool_closed", &self.pool().is_closed())
             .finish_non_exhaustive()
     }
 }
 
 impl PostgresAdapter {
-    /// An adapter on a pool you already have (only the schema of `options` applies: the
-    /// pool keeps its own size and timeouts). A bad option is
+    /// An adapter on a pool you already have (only the schema and
+    /// [`transaction_pooler`](PostgresOptions::transaction_pooler) of `options` apply: the
+    /// pool keeps its own size, timeouts and connect options; under `transaction_pooler`,
+    /// build it as [`connect`](PostgresAdapter::connect) does, with
+    /// `PgConnectOptions::extra_float_digits(None)` for PgBouncer and
+    /// `.disable_statement_logging()`, since the statements then hold their values). A bad option is
     /// [`AdapterError::InvalidInput`].
     pub fn from_pool(pool: PgPool, options: PostgresOptions) -> Result<Self> {
         options.validate()?;
+        let protocol = if options.get_transaction_pooler() {
+            Protocol::Simple
+        } else {
+            Protocol::Prepared
+        };
         Ok(PostgresAdapter {
-            pool,
+            run: Runner::new(pool, protocol),
             sql: Arc::new(Statements::new(options.get_schema())),
             options: Arc::new(options),
         })
@@ -65,10 +76,30 @@ impl PostgresAdapter {
     /// right away, so an unreachable server is reported here, as a transient
     /// [`AdapterError::Backend`]. A URL that does not parse is `InvalidInput` (field
     /// `url`, without echoing it: it may hold a password), and so is a bad option.
+    ///
+    /// When `url` reaches PostgreSQL through a pooler in transaction mode (PgBouncer with
+    /// `pool_mode = transaction`, Supavisor's transaction port, a managed service's
+    /// "pooled" connection string), set
+    /// [`PostgresOptions::transaction_pooler`]: otherwise the prepared statements sqlx
+    /// keeps per connection meet other clients' on the server connections the pooler
+    /// shares (`42P05 prepared statement "sqlx_s_1" already exists`), and PgBouncer
+    /// refuses the connection outright over sqlx's `extra_float_digits` startup
+    /// parameter. With it, every call is still one round trip; see the
+    /// [crate docs](crate#transaction-poolers). A direct connection, or a pooler in
+    /// session mode, needs nothing.
     pub async fn connect(url: &str, options: PostgresOptions) -> Result<Self> {
         options.validate()?;
-        let connect = PgConnectOptions::from_str(url)
+        let mut connect = PgConnectOptions::from_str(url)
             .map_err(|_| AdapterError::invalid("url", "is not a valid PostgreSQL URL"))?;
+        if options.get_transaction_pooler() {
+            // PgBouncer answers an unknown startup parameter with `08P01 unsupported
+            // startup parameter` unless `ignore_startup_parameters` lists it. The adapter
+            // reads no float in text form, so the server's default is as good.
+            connect = connect.extra_float_digits(None);
+            // The statements now hold their values, tokens among them: sqlx must not log
+            // them (it logs every statement at DEBUG and slow ones at WARN).
+            connect = connect.disable_statement_logging();
+        }
         // sqlx pings a connection when it is released (after the caller has its answer)
         // and, by default, again when it is acquired: that second ping would put a
         // second round trip in front of every `get_session_and_user`. A connection that
@@ -87,12 +118,14 @@ impl PostgresAdapter {
     /// the [crate docs](crate#migrations). Idempotent: a second run changes nothing and
     /// reports [`MigrationReport::is_noop`].
     pub async fn migrate(&self) -> Result<MigrationReport> {
-        schema::migrate(&self.pool, self.options.get_schema()).await
+        schema::migrate(self.pool(), self.options.get_schema()).await
     }
 
-    /// The pool, for queries of your own.
+    /// The pool, for queries of your own. (Behind a transaction pooler, a query of your
+    /// own must not leave a prepared statement behind either: use `sqlx::raw_sql`, or
+    /// `.persistent(false)` inside a transaction.)
     pub fn pool(&self) -> &PgPool {
-        &self.pool
+        self.run.pool()
     }
 
     /// The options this adapter runs with.
@@ -105,14 +138,18 @@ impl PostgresAdapter {
 impl Adapter for PostgresAdapter {
     async fn create_user(&self, user: NewUser) -> Result<AdapterUser> {
         validate::new_user(&user)?;
-        let row = sqlx::query(self.sql.create_user.get())
-            .bind(&user.name)
-            .bind(&user.email)
-            .bind(user.email_verified.map(stored_date))
-            .bind(&user.image)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .one(
+                &self.sql.create_user,
+                &[
+                    Text(user.name.as_deref()),
+                    Text(user.email.as_deref()),
+                    Date(user.email_verified.map(stored_date)),
+                    Text(user.image.as_deref()),
+                ],
+            )
+            .await?;
         rows::user(&row)
     }
 
@@ -120,11 +157,7 @@ impl Adapter for PostgresAdapter {
         let Some(id) = parse_user_id(id) else {
             return Ok(None);
         };
-        let row = sqlx::query(self.sql.get_user.get())
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self.run.optional(&self.sql.get_user, &[Int4(id)]).await?;
         row.as_ref().map(rows::user).transpose()
     }
 
@@ -132,11 +165,10 @@ impl Adapter for PostgresAdapter {
         if !is_storable_key(email) {
             return Ok(None);
         }
-        let row = sqlx::query(self.sql.get_user_by_email.get())
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .optional(&self.sql.get_user_by_email, &[Text(Some(email))])
+            .await?;
         row.as_ref().map(rows::user).transpose()
     }
 
@@ -148,12 +180,13 @@ impl Adapter for PostgresAdapter {
         if !is_storable_key(provider) || !is_storable_key(provider_account_id) {
             return Ok(None);
         }
-        let row = sqlx::query(self.sql.get_user_by_account.get())
-            .bind(provider)
-            .bind(provider_account_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .optional(
+                &self.sql.get_user_by_account,
+                &[Text(Some(provider)), Text(Some(provider_account_id))],
+            )
+            .await?;
         row.as_ref().map(rows::user).transpose()
     }
 
@@ -166,19 +199,23 @@ impl Adapter for PostgresAdapter {
         let (set_email, email) = set_or_keep(&update.email);
         let (set_verified, verified) = set_or_keep(&update.email_verified);
         let (set_image, image) = set_or_keep(&update.image);
-        let row = sqlx::query(self.sql.update_user.get())
-            .bind(id)
-            .bind(set_name)
-            .bind(name)
-            .bind(set_email)
-            .bind(email)
-            .bind(set_verified)
-            .bind(verified.map(stored_date))
-            .bind(set_image)
-            .bind(image)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .optional(
+                &self.sql.update_user,
+                &[
+                    Int4(id),
+                    Bool(set_name),
+                    Text(name.as_deref()),
+                    Bool(set_email),
+                    Text(email.as_deref()),
+                    Bool(set_verified),
+                    Date(verified.map(stored_date)),
+                    Bool(set_image),
+                    Text(image.as_deref()),
+                ],
+            )
+            .await?;
         match row {
             Some(row) => rows::user(&row),
             None => Err(AdapterError::not_found(Entity::User)),
@@ -189,11 +226,10 @@ impl Adapter for PostgresAdapter {
         let Some(id) = parse_user_id(id) else {
             return Ok(None);
         };
-        let row = sqlx::query(self.sql.delete_user.get())
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .optional(&self.sql.delete_user, &[Int4(id)])
+            .await?;
         row.as_ref().map(rows::user).transpose()
     }
 
@@ -202,21 +238,25 @@ impl Adapter for PostgresAdapter {
         let Some(user_id) = parse_user_id(&account.user_id) else {
             return Err(AdapterError::not_found(Entity::User));
         };
-        let row = sqlx::query(self.sql.link_account.get())
-            .bind(user_id)
-            .bind(account.account_type.as_str())
-            .bind(&account.provider)
-            .bind(&account.provider_account_id)
-            .bind(&account.refresh_token)
-            .bind(&account.access_token)
-            .bind(account.expires_at)
-            .bind(&account.token_type)
-            .bind(&account.scope)
-            .bind(&account.id_token)
-            .bind(&account.session_state)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .one(
+                &self.sql.link_account,
+                &[
+                    Int4(user_id),
+                    Text(Some(account.account_type.as_str())),
+                    Text(Some(&account.provider)),
+                    Text(Some(&account.provider_account_id)),
+                    Text(account.refresh_token.as_deref()),
+                    Text(account.access_token.as_deref()),
+                    Int8(account.expires_at),
+                    Text(account.token_type.as_deref()),
+                    Text(account.scope.as_deref()),
+                    Text(account.id_token.as_deref()),
+                    Text(account.session_state.as_deref()),
+                ],
+            )
+            .await?;
         rows::account(&row)
     }
 
@@ -228,12 +268,13 @@ impl Adapter for PostgresAdapter {
         if !is_storable_key(provider) || !is_storable_key(provider_account_id) {
             return Ok(None);
         }
-        let row = sqlx::query(self.sql.unlink_account.get())
-            .bind(provider)
-            .bind(provider_account_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .optional(
+                &self.sql.unlink_account,
+                &[Text(Some(provider)), Text(Some(provider_account_id))],
+            )
+            .await?;
         row.as_ref().map(rows::account).transpose()
     }
 
@@ -245,12 +286,13 @@ impl Adapter for PostgresAdapter {
         if !is_storable_key(provider) || !is_storable_key(provider_account_id) {
             return Ok(None);
         }
-        let row = sqlx::query(self.sql.get_account.get())
-            .bind(provider)
-            .bind(provider_account_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .optional(
+                &self.sql.get_account,
+                &[Text(Some(provider)), Text(Some(provider_account_id))],
+            )
+            .await?;
         row.as_ref().map(rows::account).transpose()
     }
 
@@ -263,26 +305,30 @@ impl Adapter for PostgresAdapter {
         let (set_scope, scope) = set_or_keep(&update.scope);
         let (set_id_token, id_token) = set_or_keep(&update.id_token);
         let (set_state, state) = set_or_keep(&update.session_state);
-        let row = sqlx::query(self.sql.update_account.get())
-            .bind(&update.provider)
-            .bind(&update.provider_account_id)
-            .bind(set_refresh)
-            .bind(refresh)
-            .bind(set_access)
-            .bind(access)
-            .bind(set_expires)
-            .bind(expires)
-            .bind(set_type)
-            .bind(token_type)
-            .bind(set_scope)
-            .bind(scope)
-            .bind(set_id_token)
-            .bind(id_token)
-            .bind(set_state)
-            .bind(state)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .optional(
+                &self.sql.update_account,
+                &[
+                    Text(Some(&update.provider)),
+                    Text(Some(&update.provider_account_id)),
+                    Bool(set_refresh),
+                    Text(refresh.as_deref()),
+                    Bool(set_access),
+                    Text(access.as_deref()),
+                    Bool(set_expires),
+                    Int8(expires),
+                    Bool(set_type),
+                    Text(token_type.as_deref()),
+                    Bool(set_scope),
+                    Text(scope.as_deref()),
+                    Bool(set_id_token),
+                    Text(id_token.as_deref()),
+                    Bool(set_state),
+                    Text(state.as_deref()),
+                ],
+            )
+            .await?;
         match row {
             Some(row) => rows::account(&row),
             None => Err(AdapterError::not_found(Entity::Account)),
@@ -294,13 +340,17 @@ impl Adapter for PostgresAdapter {
         let Some(user_id) = parse_user_id(&session.user_id) else {
             return Err(AdapterError::not_found(Entity::User));
         };
-        let row = sqlx::query(self.sql.create_session.get())
-            .bind(&session.session_token)
-            .bind(user_id)
-            .bind(stored_date(session.expires))
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .one(
+                &self.sql.create_session,
+                &[
+                    Text(Some(&session.session_token)),
+                    Int4(user_id),
+                    Date(Some(stored_date(session.expires))),
+                ],
+            )
+            .await?;
         rows::session(&row)
     }
 
@@ -311,11 +361,10 @@ impl Adapter for PostgresAdapter {
         if !is_storable_key(session_token) {
             return Ok(None);
         }
-        let row = sqlx::query(self.sql.get_session_and_user.get())
-            .bind(session_token)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .optional(&self.sql.get_session_and_user, &[Text(Some(session_token))])
+            .await?;
         match row {
             Some(row) => Ok(Some((rows::session(&row)?, rows::user_at(&row, 3)?))),
             None => Ok(None),
@@ -324,18 +373,15 @@ impl Adapter for PostgresAdapter {
 
     async fn update_session(&self, update: SessionUpdate) -> Result<Option<AdapterSession>> {
         validate::session_update(&update)?;
+        let token = Text(Some(&update.session_token));
         let row = match update.expires {
-            Some(expires) => sqlx::query(self.sql.update_session.get())
-                .bind(&update.session_token)
-                .bind(stored_date(expires))
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(map_err)?,
-            None => sqlx::query(self.sql.get_session.get())
-                .bind(&update.session_token)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(map_err)?,
+            Some(expires) => {
+                let expires = Date(Some(stored_date(expires)));
+                self.run
+                    .optional(&self.sql.update_session, &[token, expires])
+                    .await?
+            }
+            None => self.run.optional(&self.sql.get_session, &[token]).await?,
         };
         row.as_ref().map(rows::session).transpose()
     }
@@ -344,11 +390,10 @@ impl Adapter for PostgresAdapter {
         if !is_storable_key(session_token) {
             return Ok(None);
         }
-        let row = sqlx::query(self.sql.delete_session.get())
-            .bind(session_token)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .optional(&self.sql.delete_session, &[Text(Some(session_token))])
+            .await?;
         row.as_ref().map(rows::session).transpose()
     }
 
@@ -356,12 +401,9 @@ impl Adapter for PostgresAdapter {
         let Some(user_id) = parse_user_id(user_id) else {
             return Ok(0);
         };
-        let done = sqlx::query(self.sql.delete_sessions_by_user_id.get())
-            .bind(user_id)
-            .execute(&self.pool)
+        self.run
+            .execute(&self.sql.delete_sessions_by_user_id, &[Int4(user_id)])
             .await
-            .map_err(map_err)?;
-        Ok(done.rows_affected())
     }
 
     async fn create_verification_token(
@@ -369,13 +411,17 @@ impl Adapter for PostgresAdapter {
         token: VerificationToken,
     ) -> Result<VerificationToken> {
         validate::verification_token(&token)?;
-        let row = sqlx::query(self.sql.create_verification_token.get())
-            .bind(&token.identifier)
-            .bind(&token.token)
-            .bind(stored_date(token.expires))
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .one(
+                &self.sql.create_verification_token,
+                &[
+                    Text(Some(&token.identifier)),
+                    Text(Some(&token.token)),
+                    Date(Some(stored_date(token.expires))),
+                ],
+            )
+            .await?;
         rows::verification_token(&row)
     }
 
@@ -387,12 +433,13 @@ impl Adapter for PostgresAdapter {
         if !is_storable_key(identifier) || !is_storable_key(token) {
             return Ok(None);
         }
-        let row = sqlx::query(self.sql.use_verification_token.get())
-            .bind(identifier)
-            .bind(token)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .optional(
+                &self.sql.use_verification_token,
+                &[Text(Some(identifier)), Text(Some(token))],
+            )
+            .await?;
         row.as_ref().map(rows::verification_token).transpose()
     }
 
@@ -404,18 +451,22 @@ impl Adapter for PostgresAdapter {
         let Some(user_id) = parse_user_id(&authenticator.user_id) else {
             return Err(AdapterError::not_found(Entity::User));
         };
-        let row = sqlx::query(self.sql.create_authenticator.get())
-            .bind(&authenticator.credential_id)
-            .bind(user_id)
-            .bind(&authenticator.provider_account_id)
-            .bind(&authenticator.credential_public_key)
-            .bind(i64::from(authenticator.counter))
-            .bind(&authenticator.credential_device_type)
-            .bind(authenticator.credential_backed_up)
-            .bind(&authenticator.transports)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .one(
+                &self.sql.create_authenticator,
+                &[
+                    Text(Some(&authenticator.credential_id)),
+                    Int4(user_id),
+                    Text(Some(&authenticator.provider_account_id)),
+                    Text(Some(&authenticator.credential_public_key)),
+                    Int8(Some(i64::from(authenticator.counter))),
+                    Text(Some(&authenticator.credential_device_type)),
+                    Bool(authenticator.credential_backed_up),
+                    Text(authenticator.transports.as_deref()),
+                ],
+            )
+            .await?;
         rows::authenticator(&row)
     }
 
@@ -423,11 +474,10 @@ impl Adapter for PostgresAdapter {
         if !is_storable_key(credential_id) {
             return Ok(None);
         }
-        let row = sqlx::query(self.sql.get_authenticator.get())
-            .bind(credential_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .optional(&self.sql.get_authenticator, &[Text(Some(credential_id))])
+            .await?;
         row.as_ref().map(rows::authenticator).transpose()
     }
 
@@ -438,11 +488,10 @@ impl Adapter for PostgresAdapter {
         let Some(user_id) = parse_user_id(user_id) else {
             return Ok(Vec::new());
         };
-        let found = sqlx::query(self.sql.list_authenticators_by_user_id.get())
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let found = self
+            .run
+            .all(&self.sql.list_authenticators_by_user_id, &[Int4(user_id)])
+            .await?;
         found.iter().map(rows::authenticator).collect()
     }
 
@@ -454,12 +503,13 @@ impl Adapter for PostgresAdapter {
         if !is_storable_key(credential_id) {
             return Err(AdapterError::not_found(Entity::Authenticator));
         }
-        let row = sqlx::query(self.sql.update_authenticator_counter.get())
-            .bind(credential_id)
-            .bind(i64::from(counter))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .optional(
+                &self.sql.update_authenticator_counter,
+                &[Text(Some(credential_id)), Int8(Some(i64::from(counter)))],
+            )
+            .await?;
         match row {
             Some(row) => rows::authenticator(&row),
             None => Err(AdapterError::not_found(Entity::Authenticator)),
@@ -467,11 +517,10 @@ impl Adapter for PostgresAdapter {
     }
 
     async fn delete_expired(&self, now: DateTime<Utc>) -> Result<ExpiredCount> {
-        let row = sqlx::query(self.sql.delete_expired.get())
-            .bind(now)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .one(&self.sql.delete_expired, &[Date(Some(now))])
+            .await?;
         let sessions: i64 = row.try_get(0).map_err(map_err)?;
         let tokens: i64 = row.try_get(1).map_err(map_err)?;
         Ok(ExpiredCount {

@@ -99,6 +99,102 @@
 //!
 //! A table of the right name with a missing column is [`AdapterError::Unsupported`](auth_adapter_core::AdapterError::Unsupported).
 //!
+//! # Transaction poolers
+//!
+//! Apps that run many instances against one PostgreSQL usually reach it through a pooler
+//! in **transaction mode**: PgBouncer with `pool_mode = transaction`, Supabase's Supavisor
+//! (port 6543), the "pooled" connection strings of Neon and other managed services. Such
+//! a pooler lends a server connection for one transaction, or for one statement outside
+//! a transaction, and then gives it to another client. Anything a client leaves on a
+//! server connection is then met by other clients, and missing when the same client
+//! comes back. With the default options that breaks at once: sqlx names its prepared
+//! statements `sqlx_s_1`, `sqlx_s_2`, … per client connection and keeps them on the
+//! server, so the second client to prepare `sqlx_s_1` on a server connection gets
+//! `42P05 prepared statement "sqlx_s_1" already exists` (or `26000 … does not exist`
+//! when its Execute lands elsewhere); PgBouncer refuses the connection before that, over
+//! sqlx's `extra_float_digits` startup parameter (`08P01 unsupported startup
+//! parameter`), unless `ignore_startup_parameters` lists it.
+//!
+//! Set [`PostgresOptions::transaction_pooler`] for such a URL. The adapter then keeps
+//! nothing on a server connection beyond the statement that runs:
+//!
+//! - **no prepared statement**, named or unnamed: every call is one statement sent as one
+//!   simple `Query`, its values written into the text as typed literals (escape strings
+//!   of pure ASCII, so no client encoding or `standard_conforming_strings` setting can
+//!   change where a literal ends; the escaping is unit-tested against injection);
+//! - **no `SET`**: the adapter sends none in either mode; the session settings it relies
+//!   on (`DateStyle`, `TimeZone`, `client_encoding`) are sqlx's startup parameters, which
+//!   PgBouncer replays on every server connection it lends; tables are named with their
+//!   schema, so `search_path` does not matter;
+//! - **no session-level advisory lock**: [`migrate`](PostgresAdapter::migrate) takes
+//!   `pg_advisory_xact_lock` inside its one transaction (a pooler lends one server
+//!   connection for a whole transaction), released at commit or rollback; its own
+//!   statements are unnamed and parsed inside that transaction, in both modes;
+//! - **no temporary objects, no `LISTEN`, no cursors** left open between calls.
+//!
+//! So `migrate` works through the pooler, under concurrent migrators too, and a failed
+//! run leaves nothing behind: if the client goes away mid-run, the pooler closes that
+//! server connection and PostgreSQL rolls the transaction back.
+//!
+//! **Round trips.** Every call stays one round trip, `get_session_and_user` included,
+//! which is as few as the protocol allows. What else was tried, through Debian's
+//! PgBouncer 1.18 (which, unlike 1.21 and later with `max_prepared_statements`, does not
+//! track prepared statements itself):
+//!
+//! | approach | round trips per lookup | behind a transaction pooler |
+//! |---|---|---|
+//! | sqlx's default: named statement, cached per connection | 1 (2 on its first use on a connection) | fails: `42P05` / `26000` |
+//! | `PgConnectOptions::statement_cache_capacity(0)` | 2 | fails: sqlx still names every statement, and never closes it (`42P05` at once) |
+//! | `.persistent(false)` (an unnamed statement) | 2: Parse/Describe/Sync, then Bind/Execute/Sync | **wrong answers**: sqlx syncs between Parse and Bind, so the pooler may put the Bind on another server connection, where another client's unnamed statement waits. With 40 clients running two statements that differ only in a constant, 3,448 of 8,000 calls returned the other statement's result and 14 failed with `26000` |
+//! | `.persistent(false)` inside a transaction | 4: `BEGIN`, Parse/Describe, Bind/Execute, `COMMIT` | works |
+//! | one simple `Query`, values as literals (**`transaction_pooler`**) | 1 | works |
+//!
+//! sqlx cannot send Parse, Bind and Execute under one Sync (as libpq's `PQexecParams`
+//! does), which is what would let an unnamed bound statement work in one round trip;
+//! the simple query protocol is the one-round-trip form left. It costs the server a parse
+//! and plan per call: see BENCHMARKS.md ("Behind a transaction pooler") for what that and
+//! the pooler's extra hop cost, against the same lookup written by hand.
+//!
+//! **What to know.**
+//!
+//! - Values are in the statement text. [`connect`](PostgresAdapter::connect) turns sqlx's
+//!   statement logging off (it logs every statement at `DEBUG` and slow ones at `WARN`);
+//!   a pool given to [`from_pool`](PostgresAdapter::from_pool) should be built with
+//!   `.disable_statement_logging()` too. PostgreSQL's own log shows them where it logs a
+//!   statement: a failed one (`log_min_error_statement`, `error` by default; a unique
+//!   violation's `DETAIL` already names the key in either mode), a slow one
+//!   (`log_min_duration_statement`), every one (`log_statement = all`); and
+//!   `pg_stat_activity.query` shows the running one. Session tokens and OAuth tokens are
+//!   among those values: keep such logs as private as the tables, or turn statement
+//!   logging down for the adapter's role.
+//! - With [`from_pool`](PostgresAdapter::from_pool), the pool's connect options are
+//!   yours: for PgBouncer, build it with `PgConnectOptions::extra_float_digits(None)` (or
+//!   list `extra_float_digits` in PgBouncer's `ignore_startup_parameters`), and with
+//!   `.disable_statement_logging()`.
+//! - Queries of your own on [`pool`](PostgresAdapter::pool) must follow the same rule:
+//!   `sqlx::raw_sql`, or `.persistent(false)` inside a transaction.
+//! - A pooler in session mode, or PgBouncer ≥ 1.21 with `max_prepared_statements` set
+//!   (and `extra_float_digits` ignored), works with the default options too.
+//! - Node's `@auth/pg-adapter` (node-postgres) sends unnamed statements with Parse, Bind
+//!   and Execute under one Sync, which works through such a pooler; but a `search_path`
+//!   passed as the `options` startup parameter is refused by PgBouncer 1.18, so a schema
+//!   other than `public` needs `ALTER ROLE … SET search_path` there.
+//!
+//! **The same audit for what is coming** (issues 15 and 16). The layouts of Prisma and
+//! Drizzle on PostgreSQL will run their statements through the same code path (statement
+//! texts split at `$n`, one [`PostgresOptions::transaction_pooler`] switch), so they hold
+//! if their `migrate` keeps to one transaction with a transaction-scoped lock, and if
+//! their date columns that are `timestamp without time zone` (Prisma's) are read from
+//! text as this crate's `timestamptz` columns are. On MySQL, ProxySQL plays the pooler's
+//! part, and differently: it keeps prepared statements itself (it prepares them again on
+//! whichever backend connection runs them), so sqlx's prepared statements hold there; it
+//! stops sharing a client's backend connection (multiplexing) once that client uses
+//! session state it cannot replay (user variables, `GET_LOCK`, temporary tables, a `SET`
+//! it does not track), which stays correct but costs connections. A MySQL backend would
+//! therefore keep its per-request path free of such state, and its `migrate` (whose DDL
+//! MySQL commits statement by statement, pooler or not) would run over a direct
+//! connection, or stop with an error saying so, and make every step idempotent.
+//!
 //! # Errors
 //!
 //! | cause | `AdapterError` |
@@ -129,12 +225,16 @@
 //! the caller has its answer; size the pool with that in mind. [`PostgresAdapter::connect`]
 //! turns off sqlx's second ping before each acquire, so the per-request path stays one
 //! round trip; a pool you build yourself should set `test_before_acquire(false)` too.)
+//! Under [`PostgresOptions::transaction_pooler`], each call is one simple `Query` instead,
+//! still one round trip ([above](#transaction-poolers)).
 
 #![deny(missing_docs)]
 
 mod adapter;
 mod error;
+mod literal;
 mod options;
+mod query;
 mod rows;
 mod schema;
 mod sql;

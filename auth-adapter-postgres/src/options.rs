@@ -27,6 +27,7 @@ pub struct PostgresOptions {
     schema: String,
     max_connections: u32,
     acquire_timeout: Duration,
+    transaction_pooler: bool,
 }
 
 impl Default for PostgresOptions {
@@ -35,12 +36,14 @@ impl Default for PostgresOptions {
             schema: "public".to_owned(),
             max_connections: 10,
             acquire_timeout: Duration::from_secs(30),
+            transaction_pooler: false,
         }
     }
 }
 
 impl PostgresOptions {
-    /// The defaults: schema `public`, at most 10 connections, 30 s to get one.
+    /// The defaults: schema `public`, at most 10 connections, 30 s to get one, prepared
+    /// statements (not [`transaction_pooler`](PostgresOptions::transaction_pooler)).
     pub fn new() -> Self {
         PostgresOptions::default()
     }
@@ -73,6 +76,43 @@ impl PostgresOptions {
         self
     }
 
+    /// Set this when the URL reaches PostgreSQL through a pooler in **transaction mode**
+    /// (PgBouncer with `pool_mode = transaction`, Supabase's Supavisor on port 6543, the
+    /// poolers of Neon and other managed services), which hands each transaction, and
+    /// each statement outside one, whichever server connection is free (default `false`).
+    ///
+    /// Then the adapter keeps nothing on a server connection beyond the statement that
+    /// runs: every call is one statement sent with PostgreSQL's simple query protocol
+    /// (one `Query` message, its values written into the text as escaped, typed
+    /// literals), so no prepared statement, named or unnamed, outlives the message that
+    /// made it. Every call is still **one round trip**, `get_session_and_user`
+    /// included; the server parses and plans each statement anew (see BENCHMARKS.md,
+    /// "Behind a transaction pooler", for what that costs). [`PostgresAdapter::connect`]
+    /// then also leaves `extra_float_digits` out of the startup packet (PgBouncer refuses
+    /// unknown startup parameters unless told to ignore them) and turns sqlx's statement
+    /// logging off (the statements hold the values, tokens included). [`migrate`] works
+    /// through the pooler too: it is one transaction, under a transaction-scoped
+    /// advisory lock.
+    ///
+    /// Leave it off for a direct connection or a pooler in session mode: prepared
+    /// statements are a little faster, and keep values out of statement text (which
+    /// PostgreSQL logs for a failed statement; see the [crate docs](crate#transaction-poolers)).
+    ///
+    /// ```
+    /// use auth_adapter_postgres::PostgresOptions;
+    ///
+    /// // The URL is PgBouncer (pool_mode = transaction), Supavisor's port 6543, …
+    /// let options = PostgresOptions::new().transaction_pooler(true);
+    /// assert!(options.get_transaction_pooler());
+    /// ```
+    ///
+    /// [`PostgresAdapter::connect`]: crate::PostgresAdapter::connect
+    /// [`migrate`]: crate::PostgresAdapter::migrate
+    pub fn transaction_pooler(mut self, on: bool) -> Self {
+        self.transaction_pooler = on;
+        self
+    }
+
     /// The schema the tables live in.
     pub fn get_schema(&self) -> &str {
         &self.schema
@@ -86,6 +126,11 @@ impl PostgresOptions {
     /// The acquire timeout `connect` uses.
     pub fn get_acquire_timeout(&self) -> Duration {
         self.acquire_timeout
+    }
+
+    /// Whether the adapter runs for a transaction-mode pooler.
+    pub fn get_transaction_pooler(&self) -> bool {
+        self.transaction_pooler
     }
 
     /// Checks every option; the adapter's constructors call it.

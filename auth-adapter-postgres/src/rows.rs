@@ -10,9 +10,10 @@ use auth_adapter_core::{
     AccountType, AdapterAccount, AdapterAuthenticator, AdapterError, AdapterSession, AdapterUser,
     Result, VerificationToken,
 };
-use chrono::{DateTime, Utc};
-use sqlx::Row;
-use sqlx::postgres::PgRow;
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{PgRow, PgTypeInfo, PgValueFormat, PgValueRef};
+use sqlx::{Decode, Postgres, Row, Type};
 
 use crate::error::map_err;
 
@@ -35,13 +36,100 @@ where
     row.try_get(index).map_err(map_err)
 }
 
+/// A `timestamptz` column in either wire format: binary from a prepared statement, text
+/// from the simple query protocol (`transaction_pooler`). sqlx's own text decoder reads
+/// neither PostgreSQL's ` BC` suffix nor years past 9999, which the adapter stores.
+struct Timestamp(DateTime<Utc>);
+
+impl Type<Postgres> for Timestamp {
+    fn type_info() -> PgTypeInfo {
+        <DateTime<Utc> as Type<Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <DateTime<Utc> as Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Timestamp {
+    fn decode(value: PgValueRef<'r>) -> std::result::Result<Self, BoxDynError> {
+        match value.format() {
+            PgValueFormat::Binary => Ok(Timestamp(<DateTime<Utc> as Decode<Postgres>>::decode(
+                value,
+            )?)),
+            PgValueFormat::Text => {
+                let text = value.as_str()?;
+                parse_timestamptz(text)
+                    .map(Timestamp)
+                    .ok_or_else(|| "a timestamptz not in PostgreSQL's ISO output style".into())
+            }
+        }
+    }
+}
+
+/// PostgreSQL's ISO output of a `timestamptz`: `Y-MM-DD HH:MM:SS[.ffffff]±HH[:MM[:SS]][ BC]`,
+/// the year at least four digits.
+fn parse_timestamptz(text: &str) -> Option<DateTime<Utc>> {
+    let (text, bc) = match text.strip_suffix(" BC") {
+        Some(rest) => (rest, true),
+        None => (text, false),
+    };
+    let (date, time) = text.split_once(' ')?;
+    let mut ymd = date.splitn(3, '-');
+    let year: i32 = digits(ymd.next()?)?;
+    let month: u32 = digits(ymd.next()?)?;
+    let day: u32 = digits(ymd.next()?)?;
+    let year = if bc { 1 - year } else { year };
+    let zone_at = time.find(['+', '-'])?;
+    let (clock, zone) = time.split_at(zone_at);
+    let mut hms = clock.splitn(3, ':');
+    let hour: u32 = digits(hms.next()?)?;
+    let minute: u32 = digits(hms.next()?)?;
+    let seconds_field = hms.next()?;
+    let (second, fraction) = seconds_field.split_once('.').unwrap_or((seconds_field, ""));
+    let second: u32 = digits(second)?;
+    if fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let nanos = fraction
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(9)
+        .fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
+    let sign: i64 = if zone.starts_with('-') { -1 } else { 1 };
+    let mut zone_parts = zone[1..].splitn(3, ':');
+    let zone_h: i64 = digits(zone_parts.next()?)?;
+    let zone_m: i64 = zone_parts.next().map_or(Some(0), digits)?;
+    let zone_s: i64 = zone_parts.next().map_or(Some(0), digits)?;
+    let local = NaiveDate::from_ymd_opt(year, month, day)?
+        .and_time(NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?);
+    let offset = TimeDelta::seconds(sign * (zone_h * 3600 + zone_m * 60 + zone_s));
+    Some(local.checked_sub_signed(offset)?.and_utc())
+}
+
+/// A number written with ASCII digits only (no sign, no space).
+fn digits<T: std::str::FromStr>(text: &str) -> Option<T> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+fn date(row: &PgRow, index: usize) -> Result<DateTime<Utc>> {
+    Ok(get::<Timestamp>(row, index)?.0)
+}
+
+fn optional_date(row: &PgRow, index: usize) -> Result<Option<DateTime<Utc>>> {
+    Ok(get::<Option<Timestamp>>(row, index)?.map(|t| t.0))
+}
+
 /// A user from the columns `id, name, email, "emailVerified", image` starting at `at`.
 pub(crate) fn user_at(row: &PgRow, at: usize) -> Result<AdapterUser> {
     Ok(AdapterUser {
         id: get::<i32>(row, at)?.to_string(),
         name: get(row, at + 1)?,
         email: get(row, at + 2)?,
-        email_verified: get(row, at + 3)?,
+        email_verified: optional_date(row, at + 3)?,
         image: get(row, at + 4)?,
     })
 }
@@ -73,7 +161,7 @@ pub(crate) fn session(row: &PgRow) -> Result<AdapterSession> {
     Ok(AdapterSession {
         session_token: get(row, 0)?,
         user_id: get::<i32>(row, 1)?.to_string(),
-        expires: get(row, 2)?,
+        expires: date(row, 2)?,
     })
 }
 
@@ -82,7 +170,7 @@ pub(crate) fn verification_token(row: &PgRow) -> Result<VerificationToken> {
     Ok(VerificationToken {
         identifier: get(row, 0)?,
         token: get(row, 1)?,
-        expires: get(row, 2)?,
+        expires: date(row, 2)?,
     })
 }
 
@@ -128,6 +216,50 @@ mod tests {
             "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
         ] {
             assert_eq!(parse_user_id(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn text_timestamps_read_as_postgresql_writes_them() {
+        let at = |s: &str| parse_timestamptz(s).map(|d| d.to_rfc3339());
+        assert_eq!(
+            at("2026-11-22 11:33:29.559+00").as_deref(),
+            Some("2026-11-22T11:33:29.559+00:00")
+        );
+        assert_eq!(
+            at("2026-11-22 11:33:29+00").as_deref(),
+            Some("2026-11-22T11:33:29+00:00")
+        );
+        assert_eq!(
+            at("2026-11-22 13:03:29.5+01:30").as_deref(),
+            Some("2026-11-22T11:33:29.500+00:00")
+        );
+        assert_eq!(
+            at("2026-11-22 06:33:29-05").as_deref(),
+            Some("2026-11-22T11:33:29+00:00")
+        );
+        assert_eq!(
+            at("262142-12-31 23:59:59.999+00").as_deref(),
+            Some("+262142-12-31T23:59:59.999+00:00")
+        );
+        assert_eq!(
+            at("4714-11-24 00:00:00+00 BC").as_deref(),
+            Some("-4713-11-24T00:00:00+00:00")
+        );
+        assert_eq!(
+            at("0001-01-01 00:00:00.123456+00 BC").as_deref(),
+            Some("0000-01-01T00:00:00.123456+00:00")
+        );
+        for bad in [
+            "",
+            "infinity",
+            "2026-11-22T11:33:29Z",
+            "2026-13-01 00:00:00+00",
+            "2026-11-22 11:33:29.1234567890+00",
+            "2026-11-22 11:33:29",
+            "-2026-11-22 11:33:29+00",
+        ] {
+            assert_eq!(at(bad), None, "{bad:?}");
         }
     }
 

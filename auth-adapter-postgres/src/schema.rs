@@ -7,6 +7,14 @@
 //! older version of this crate) is brought to the same end state as an empty one. A
 //! version table would be one more table for the Node app to ignore, and it could not be
 //! trusted anyway for tables someone else created.
+//!
+//! Nothing here outlives the transaction on its server connection, so `migrate` runs the
+//! same through a transaction-mode pooler (which keeps one server connection for the
+//! length of a transaction): the advisory lock is `pg_advisory_xact_lock`, released at
+//! commit or rollback, and every statement is unnamed (`persistent(false)`), never one of
+//! sqlx's cached named statements. An unnamed statement is safe here because it is
+//! parsed and executed inside the transaction, on the one server connection that holds
+//! it; outside a transaction its Parse and its Execute could reach different ones.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -272,6 +280,7 @@ async fn names(
     schema: &str,
 ) -> Result<HashSet<String>> {
     let rows = sqlx::query(query)
+        .persistent(false)
         .bind(schema)
         .fetch_all(conn)
         .await
@@ -304,6 +313,7 @@ async fn migrate_in(conn: &mut PgConnection, schema: &str) -> Result<MigrationRe
 
     // Concurrent migrators of one schema run one after the other.
     sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+        .persistent(false)
         .bind(LOCK_CLASS)
         .bind(schema)
         .execute(&mut *conn)
@@ -312,6 +322,7 @@ async fn migrate_in(conn: &mut PgConnection, schema: &str) -> Result<MigrationRe
 
     let exists: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+            .persistent(false)
             .bind(schema)
             .fetch_one(&mut *conn)
             .await
@@ -451,6 +462,7 @@ async fn has_equivalent(
     let exists = match constraint.equivalent {
         Equivalent::Unique(columns) => {
             sqlx::query_scalar(SAME_UNIQUE)
+                .persistent(false)
                 .bind(schema)
                 .bind(constraint.table)
                 .bind(columns)
@@ -459,6 +471,7 @@ async fn has_equivalent(
         }
         Equivalent::CascadeToUsers => {
             sqlx::query_scalar(SAME_CASCADE)
+                .persistent(false)
                 .bind(schema)
                 .bind(constraint.table)
                 .fetch_one(&mut *conn)
@@ -480,6 +493,7 @@ async fn check_columns(
     let rows = sqlx::query(
         "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = $1",
     )
+    .persistent(false)
     .bind(schema)
     .fetch_all(&mut *conn)
     .await

@@ -3,12 +3,19 @@
 //! The schema is the only text that is not a literal here, and it has passed
 //! [`validate_identifier`](crate::options::validate_identifier) (ASCII letters, digits and
 //! `_`), so putting it between double quotes cannot change a statement's meaning: that is
-//! the audit behind every [`AssertSqlSafe`] in this crate. Values always travel as bind
-//! parameters, and sqlx prepares and caches each statement per connection.
+//! the audit behind every [`AssertSqlSafe`] in this crate. Values travel as bind
+//! parameters (`$1`, `$2`, …), and sqlx prepares and caches each statement per
+//! connection; or, under [`transaction_pooler`](crate::PostgresOptions::transaction_pooler),
+//! each `$n` is replaced by its value as a typed literal (see [`crate::literal`]) and the
+//! statement goes out as one simple `Query`. No statement text holds a `$` anywhere else.
 
+use std::ops::Range;
 use std::sync::Arc;
 
+use auth_adapter_core::{AdapterError, Result};
 use sqlx::AssertSqlSafe;
+
+use crate::literal::Param;
 
 /// The user columns, in the order [`rows::user`](crate::rows::user) reads them.
 const USER_COLUMNS: &str = r#"id, name, email, "emailVerified", image"#;
@@ -21,24 +28,94 @@ const TOKEN_COLUMNS: &str = "identifier, token, expires";
 /// The authenticator columns.
 const AUTHENTICATOR_COLUMNS: &str = r#""credentialID", "userId", "providerAccountId", "credentialPublicKey", counter, "credentialDeviceType", "credentialBackedUp", transports"#;
 
-/// A statement text that has been audited (see the module docs).
+/// A piece of a statement: text as it is, or the place of parameter `$n` (the `n`).
 #[derive(Debug, Clone)]
-pub(crate) struct Sql(Arc<str>);
+enum Piece {
+    Text(Range<usize>),
+    Param(usize),
+}
+
+/// A statement text that has been audited (see the module docs), split once at its
+/// parameters for [`Sql::inline`].
+#[derive(Debug, Clone)]
+pub(crate) struct Sql {
+    text: Arc<str>,
+    pieces: Arc<[Piece]>,
+}
 
 impl Sql {
     fn new(text: String) -> Self {
-        Sql(Arc::from(text))
+        let pieces = split_at_params(&text);
+        Sql {
+            text: Arc::from(text),
+            pieces: Arc::from(pieces),
+        }
     }
 
     /// The text, ready for `sqlx::query` (a cheap reference-count increment).
     pub(crate) fn get(&self) -> AssertSqlSafe<Arc<str>> {
-        AssertSqlSafe(Arc::clone(&self.0))
+        AssertSqlSafe(Arc::clone(&self.text))
+    }
+
+    /// The text with each `$n` replaced by `params[n - 1]` as a typed literal, ready for
+    /// `sqlx::raw_sql`. A statement that names a parameter `params` lacks is a bug here,
+    /// reported as a permanent `Backend` error rather than sent.
+    pub(crate) fn inline(&self, params: &[Param<'_>]) -> Result<AssertSqlSafe<String>> {
+        let mut out = String::with_capacity(self.text.len() + 48 * params.len());
+        for piece in self.pieces.iter() {
+            match piece {
+                Piece::Text(range) => out.push_str(&self.text[range.clone()]),
+                Piece::Param(n) => match n.checked_sub(1).and_then(|i| params.get(i)) {
+                    Some(param) => param.write_literal(&mut out)?,
+                    None => {
+                        return Err(AdapterError::backend_message(format!(
+                            "statement uses ${n} but was given {} values",
+                            params.len()
+                        )));
+                    }
+                },
+            }
+        }
+        Ok(AssertSqlSafe(out))
     }
 
     #[cfg(test)]
     pub(crate) fn text(&self) -> &str {
-        &self.0
+        &self.text
     }
+}
+
+/// Splits `text` at every `$` followed by digits.
+fn split_at_params(text: &str) -> Vec<Piece> {
+    let bytes = text.as_bytes();
+    let mut pieces = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        let digits = if bytes[i] == b'$' {
+            bytes[i + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count()
+        } else {
+            0
+        };
+        if digits == 0 {
+            i += 1;
+            continue;
+        }
+        if start < i {
+            pieces.push(Piece::Text(start..i));
+        }
+        // `$0` (or a number beyond usize) names no parameter: `inline` reports it.
+        let n: usize = text[i + 1..i + 1 + digits].parse().unwrap_or(0);
+        pieces.push(Piece::Param(n));
+        i += 1 + digits;
+        start = i;
+    }
+    if start < bytes.len() {
+        pieces.push(Piece::Text(start..bytes.len()));
+    }
+    pieces
 }
 
 /// The prepared texts of every adapter method.
@@ -195,5 +272,73 @@ mod tests {
                 .text()
                 .contains(r#"JOIN "aa_schema".users u"#)
         );
+    }
+
+    #[test]
+    fn inline_replaces_every_parameter_and_only_them() {
+        let sql = Sql::new("SELECT $1, '$x', $2 || $10 FROM t WHERE a = $1".to_owned());
+        let params: Vec<Param<'_>> = (1..=10).map(Param::Int4).collect();
+        let AssertSqlSafe(text) = sql.inline(&params).unwrap();
+        assert_eq!(
+            text,
+            "SELECT '1'::int4, '$x', '2'::int4 || '10'::int4 FROM t WHERE a = '1'::int4"
+        );
+        let Err(err) = sql.inline(&params[..1]) else {
+            panic!("a missing value must be an error")
+        };
+        assert!(err.to_string().contains("$2"), "{err}");
+        assert!(Sql::new("SELECT $0".to_owned()).inline(&params).is_err());
+    }
+
+    #[test]
+    fn every_statement_numbers_its_parameters_from_one_without_gaps() {
+        let st = Statements::new("aa_schema");
+        for sql in [
+            &st.create_user,
+            &st.get_user,
+            &st.get_user_by_email,
+            &st.get_user_by_account,
+            &st.update_user,
+            &st.delete_user,
+            &st.link_account,
+            &st.unlink_account,
+            &st.get_account,
+            &st.update_account,
+            &st.create_session,
+            &st.get_session_and_user,
+            &st.get_session,
+            &st.update_session,
+            &st.delete_session,
+            &st.delete_sessions_by_user_id,
+            &st.create_verification_token,
+            &st.use_verification_token,
+            &st.create_authenticator,
+            &st.get_authenticator,
+            &st.list_authenticators_by_user_id,
+            &st.update_authenticator_counter,
+            &st.delete_expired,
+            &st.increment_counter,
+            &st.get_counter,
+            &st.delete_counter,
+            &st.purge_counters,
+        ] {
+            let mut used: Vec<usize> = sql
+                .pieces
+                .iter()
+                .filter_map(|p| match p {
+                    Piece::Param(i) => Some(*i),
+                    Piece::Text(_) => None,
+                })
+                .collect();
+            used.sort_unstable();
+            used.dedup();
+            assert_eq!(used, (1..=used.len()).collect::<Vec<_>>(), "{}", sql.text());
+            // No `$` outside the parameters: the text pieces hold none.
+            for p in sql.pieces.iter() {
+                if let Piece::Text(r) = p {
+                    assert!(!sql.text()[r.clone()].contains('$'), "{}", sql.text());
+                }
+            }
+        }
     }
 }

@@ -1,21 +1,11 @@
 //! The conformance suite, each case (and each model-check sequence) in its own freshly
-//! created and migrated schema `aa_<uuid>` on the server at DATABASE_URL.
+//! created and migrated schema `aa_<uuid>` on the server at DATABASE_URL. The same suites
+//! run through a transaction-mode pooler in `conformance_pooler.rs`.
 
 mod common;
 
-use common::fresh_adapter;
-
-auth_adapter_tests::conformance_suite!(fresh_adapter);
+auth_adapter_tests::conformance_suite!(common::direct::fresh_adapter);
 
 mod counters {
-    use std::sync::Arc;
-
-    use auth_adapter_core::CounterStore;
-
-    async fn fresh_counters() -> Arc<dyn CounterStore> {
-        let (adapter, _, _) = super::common::migrated_adapter().await;
-        Arc::new(adapter)
-    }
-
-    auth_adapter_tests::counter_suite!(fresh_counters);
+    auth_adapter_tests::counter_suite!(super::common::direct::fresh_counters);
 }

@@ -1,6 +1,8 @@
 //! PostgreSQL migrations: the tables created once (exactly upstream's), into a missing
 //! schema or by concurrent runs, and adoption of a database Node's pg-adapter made: every
-//! row kept, the owner's equivalent constraints reused, rows that break one named.
+//! row kept, the owner's equivalent constraints reused, rows that break one named. The
+//! cases that create, adopt, race and fail run again through a transaction-mode PgBouncer
+//! (`through_the_pooler::…`): there too a failed run leaves nothing behind.
 
 // Helpers outside #[test] fns unwrap too: a failed setup should fail the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -12,8 +14,43 @@ use auth_adapter_core::{
 };
 use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
 use chrono::DateTime;
-use common::{create_upstream_tables, exec, migrated_adapter, session_for, unmigrated_adapter};
+use common::{
+    Route, create_upstream_tables, exec, migrated_adapter, session_for, unmigrated_adapter,
+    unmigrated_adapter_via,
+};
 use sqlx::PgPool;
+
+/// `#[tokio::test] fn $test` running `$case` on a direct connection, and the same test in
+/// `through_the_pooler`, the adapter (so `migrate` too) going through the transaction-mode
+/// PgBouncer at PGBOUNCER_URL with `transaction_pooler(true)`.
+macro_rules! on_both_routes {
+    ($($test:ident => $case:ident;)*) => {
+        $(
+            #[tokio::test]
+            async fn $test() {
+                $case(Route::Direct).await;
+            }
+        )*
+
+        mod through_the_pooler {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    $case(Route::Pooler).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_routes! {
+    migrate_creates_everything_once_then_is_a_no_op => creates_everything_once;
+    concurrent_migrations_of_one_schema_both_succeed => concurrent_migrations;
+    adopting_an_upstream_database_keeps_every_row_and_works => adopting_keeps_every_row;
+    adoption_with_duplicate_emails_fails_naming_them => duplicate_emails_fail;
+    a_foreign_table_named_users_is_not_adopted => foreign_users_table;
+}
 
 /// The names of the constraints and indexes in `schema`.
 async fn constraint_names(pool: &PgPool, schema: &str) -> Vec<String> {
@@ -46,9 +83,8 @@ async fn table_exists(pool: &PgPool, schema: &str, table: &str) -> bool {
         .unwrap()
 }
 
-#[tokio::test]
-async fn migrate_creates_everything_once_then_is_a_no_op() {
-    let (adapter, pool, schema) = unmigrated_adapter().await;
+async fn creates_everything_once(route: Route) {
+    let (adapter, pool, schema) = unmigrated_adapter_via(route).await;
     let first = adapter.migrate().await.unwrap();
     assert_eq!(
         first.created_tables,
@@ -90,9 +126,8 @@ async fn migrate_creates_a_missing_schema() {
     exec(&pool, format!("DROP SCHEMA \"{schema}\" CASCADE")).await;
 }
 
-#[tokio::test]
-async fn concurrent_migrations_of_one_schema_both_succeed() {
-    let (adapter, _pool, _schema) = unmigrated_adapter().await;
+async fn concurrent_migrations(route: Route) {
+    let (adapter, _pool, _schema) = unmigrated_adapter_via(route).await;
     let other = adapter.clone();
     let (a, b) = tokio::join!(adapter.migrate(), other.migrate());
     let (a, b) = (a.unwrap(), b.unwrap());
@@ -162,9 +197,8 @@ async fn seed_upstream(pool: &PgPool, schema: &str) {
     .await;
 }
 
-#[tokio::test]
-async fn adopting_an_upstream_database_keeps_every_row_and_works() {
-    let (adapter, pool, schema) = unmigrated_adapter().await;
+async fn adopting_keeps_every_row(route: Route) {
+    let (adapter, pool, schema) = unmigrated_adapter_via(route).await;
     create_upstream_tables(&pool, &schema).await;
     seed_upstream(&pool, &schema).await;
     let snapshot = |pool: PgPool, schema: String| async move {
@@ -363,8 +397,8 @@ async fn adoption_keeps_equivalent_constraints_the_owner_added() {
 
 /// Sets up upstream tables with `extra` rows that break a constraint, runs migrate, and
 /// checks it failed having changed nothing. Returns the error message.
-async fn failed_adoption(extra: &str) -> (AdapterError, String) {
-    let (adapter, pool, schema) = unmigrated_adapter().await;
+async fn failed_adoption(route: Route, extra: &str) -> (AdapterError, String) {
+    let (adapter, pool, schema) = unmigrated_adapter_via(route).await;
     create_upstream_tables(&pool, &schema).await;
     seed_upstream(&pool, &schema).await;
     exec(&pool, extra.replace("{s}", &format!("\"{schema}\""))).await;
@@ -396,9 +430,9 @@ async fn failed_adoption(extra: &str) -> (AdapterError, String) {
     (err, message)
 }
 
-#[tokio::test]
-async fn adoption_with_duplicate_emails_fails_naming_them() {
+async fn duplicate_emails_fail(route: Route) {
     let (err, message) = failed_adoption(
+        route,
         r#"INSERT INTO {s}.users (email) VALUES ('ada@example.com'), ('dup@example.com'), ('dup@example.com')"#,
     )
     .await;
@@ -425,6 +459,7 @@ async fn adoption_with_duplicate_emails_fails_naming_them() {
 #[tokio::test]
 async fn adoption_with_duplicate_accounts_fails_naming_them() {
     let (err, message) = failed_adoption(
+        Route::Direct,
         r#"INSERT INTO {s}.accounts ("userId", type, provider, "providerAccountId") VALUES (2, 'oauth', 'github', '42')"#,
     )
     .await;
@@ -447,6 +482,7 @@ async fn adoption_with_duplicate_accounts_fails_naming_them() {
 #[tokio::test]
 async fn adoption_with_duplicate_session_tokens_names_rows_by_id_never_the_token() {
     let (err, message) = failed_adoption(
+        Route::Direct,
         r#"INSERT INTO {s}.sessions ("userId", expires, "sessionToken") VALUES (2, now(), 'token-ada-1')"#,
     )
     .await;
@@ -468,6 +504,7 @@ async fn adoption_with_duplicate_session_tokens_names_rows_by_id_never_the_token
 #[tokio::test]
 async fn adoption_with_orphans_fails_naming_them() {
     let (_err, message) = failed_adoption(
+        Route::Direct,
         r#"INSERT INTO {s}.sessions ("userId", expires, "sessionToken") VALUES (99, now(), 'secret-orphan');
            INSERT INTO {s}.accounts ("userId", type, provider, "providerAccountId") VALUES (98, 'oauth', 'gitlab', 'x')"#,
     )
@@ -480,9 +517,8 @@ async fn adoption_with_orphans_fails_naming_them() {
     assert!(!message.contains("secret-orphan"), "{message}");
 }
 
-#[tokio::test]
-async fn a_foreign_table_named_users_is_not_adopted() {
-    let (adapter, pool, schema) = unmigrated_adapter().await;
+async fn foreign_users_table(route: Route) {
+    let (adapter, pool, schema) = unmigrated_adapter_via(route).await;
     exec(
         &pool,
         format!("CREATE TABLE \"{schema}\".users (id SERIAL PRIMARY KEY, login TEXT)"),

@@ -2,6 +2,8 @@
 //! counts the client's protocol messages: each `Execute` or simple `Query` is one statement
 //! (a hidden `BEGIN`/`COMMIT` would be a `Query`), each `Parse` a statement being prepared.
 //! A cached statement goes out as Bind/Execute/Close/Sync in one write: one round trip.
+//! Under `transaction_pooler`, every call is one simple `Query` and nothing else, from
+//! its first use on a connection.
 //! (sqlx's pool also pings a connection when it is returned, a lone `Sync` sent after the
 //! caller has its answer; that is not counted.) Also: the server vanishing mid-use.
 
@@ -30,6 +32,8 @@ use tokio::task::AbortHandle;
 struct Counts {
     statements: AtomicUsize,
     parses: AtomicUsize,
+    /// Simple `Query` messages (also counted in `statements`).
+    queries: AtomicUsize,
 }
 
 impl Counts {
@@ -129,7 +133,11 @@ fn count_messages(pending: &mut Vec<u8>, started: &mut bool, counts: &Counts) {
         pending.drain(..len);
         *started = true;
         match kind {
-            Some(b'E' | b'Q') => counts.statements.fetch_add(1, Ordering::SeqCst),
+            Some(b'E') => counts.statements.fetch_add(1, Ordering::SeqCst),
+            Some(b'Q') => {
+                counts.queries.fetch_add(1, Ordering::SeqCst);
+                counts.statements.fetch_add(1, Ordering::SeqCst)
+            }
             Some(b'P') => counts.parses.fetch_add(1, Ordering::SeqCst),
             _ => 0,
         };
@@ -138,10 +146,15 @@ fn count_messages(pending: &mut Vec<u8>, started: &mut bool, counts: &Counts) {
 
 /// A migrated schema, and an adapter on it whose one connection goes through a proxy.
 async fn proxied_adapter() -> (PostgresAdapter, Proxy) {
+    proxied_adapter_with(PostgresOptions::new()).await
+}
+
+/// [`proxied_adapter`] with `options` (its schema is set here).
+async fn proxied_adapter_with(options: PostgresOptions) -> (PostgresAdapter, Proxy) {
     let (_, _, schema) = common::migrated_adapter().await;
     let direct = PgConnectOptions::from_str(&common::database_url()).unwrap();
     let proxy = Proxy::start((direct.get_host().to_owned(), direct.get_port())).await;
-    let options = direct
+    let connect = direct
         .host("127.0.0.1")
         .port(proxy.port)
         .ssl_mode(PgSslMode::Disable); // plaintext, so the proxy can read the frames
@@ -149,10 +162,10 @@ async fn proxied_adapter() -> (PostgresAdapter, Proxy) {
         .max_connections(1)
         .test_before_acquire(false) // no ping before each call: count only the calls
         .acquire_timeout(Duration::from_secs(3))
-        .connect_with(options)
+        .connect_with(connect)
         .await
         .unwrap();
-    let adapter = PostgresAdapter::from_pool(pool, PostgresOptions::new().schema(&schema)).unwrap();
+    let adapter = PostgresAdapter::from_pool(pool, options.schema(&schema)).unwrap();
     (adapter, proxy)
 }
 
@@ -255,6 +268,80 @@ async fn every_call_is_one_prepared_statement() {
     assert_eq!(a.get_user("not-a-number").await.unwrap(), None);
     assert_eq!(a.get_session_and_user("").await.unwrap(), None);
     assert_eq!(proxy.counts.take(), (0, 0));
+}
+
+#[tokio::test]
+async fn under_transaction_pooler_every_call_is_one_simple_query_from_the_first() {
+    let (a, proxy) = proxied_adapter_with(PostgresOptions::new().transaction_pooler(true)).await;
+    let expires = truncate_to_millis(Utc::now() + TimeDelta::days(1));
+    proxy.counts.take();
+    proxy.counts.queries.swap(0, Ordering::SeqCst);
+
+    // Each call, the first on this connection included: one simple Query, nothing to
+    // prepare, no Execute. So the server keeps no statement after the answer, and a
+    // pooler may hand the next call any server connection.
+    macro_rules! one_query {
+        ($name:literal, $call:expr) => {{
+            let _ = $call;
+            assert_eq!(proxy.counts.take(), (1, 0), "{}", $name);
+            assert_eq!(
+                proxy.counts.queries.swap(0, Ordering::SeqCst),
+                1,
+                "{}",
+                $name
+            );
+        }};
+    }
+
+    let user = a
+        .create_user(NewUser::with_email("pooled-wire@example.com"))
+        .await
+        .unwrap();
+    proxy.counts.take();
+    proxy.counts.queries.swap(0, Ordering::SeqCst);
+    one_query!(
+        "create_session",
+        a.create_session(AdapterSession {
+            session_token: "pooled-wire-token".into(),
+            user_id: user.id.clone(),
+            expires,
+        })
+        .await
+        .unwrap()
+    );
+    for _ in 0..3 {
+        one_query!(
+            "get_session_and_user",
+            assert!(
+                a.get_session_and_user("pooled-wire-token")
+                    .await
+                    .unwrap()
+                    .is_some()
+            )
+        );
+    }
+    one_query!("get_user", a.get_user(&user.id).await.unwrap());
+    one_query!(
+        "update_user",
+        a.update_user(UserUpdate::new(&user.id).name(Some("P".into())))
+            .await
+            .unwrap()
+    );
+    one_query!(
+        "use_verification_token",
+        a.use_verification_token("pooled-wire@example.com", "nope")
+            .await
+            .unwrap()
+    );
+    one_query!(
+        "delete_expired",
+        a.delete_expired(Utc::now()).await.unwrap()
+    );
+    one_query!(
+        "delete_sessions_by_user_id",
+        a.delete_sessions_by_user_id(&user.id).await.unwrap()
+    );
+    one_query!("delete_user", a.delete_user(&user.id).await.unwrap());
 }
 
 #[tokio::test]

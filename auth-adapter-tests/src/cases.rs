@@ -12,6 +12,8 @@ pub mod dates;
 pub mod input;
 pub mod keys;
 pub mod methods;
+#[cfg(feature = "passwordless")]
+pub mod passwordless;
 pub mod sessions;
 pub mod users;
 pub mod verification_tokens;

@@ -38,6 +38,9 @@
 //! [`Guarded`] is here too: an adapter plus something that must live as long as it (a
 //! temporary directory), for a conformance factory that has to return `Arc<dyn Adapter>`.
 
+#[cfg(feature = "authjs-app")]
+pub mod app;
+
 use std::ffi::{OsStr, OsString};
 use std::fmt::Debug;
 use std::path::PathBuf;

@@ -98,6 +98,8 @@ pub mod fixtures;
 pub mod interop;
 pub mod limits;
 mod model;
+#[cfg(feature = "passwordless")]
+pub mod passwordless;
 
 pub use limits::{KeyLimit, Limits};
 pub use model::{ModelConfig, run_model_check, run_model_check_with, run_model_check_within};
@@ -265,6 +267,61 @@ pub const COUNTER_CASE_NAMES: &[&str] = __for_each_counter_case!(names);
 macro_rules! counter_suite {
     ($factory:path) => {
         $crate::__for_each_counter_case!(tests $factory);
+    };
+}
+
+/// The `auth-adapter-passwordless` cases, one `module::name` each.
+#[cfg(feature = "passwordless")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __for_each_passwordless_case {
+    ($($mode:tt)*) => {
+        $crate::__expand_cases! { [$($mode)*]
+            passwordless::magic_link_round_trip
+            passwordless::auth_js_links_are_redeemed
+            passwordless::email_code_round_trip
+            passwordless::sms_code_round_trip
+            passwordless::wrong_codes_hit_the_limit_with_retry_after
+            passwordless::resend_replaces_the_code_and_keeps_the_budget
+            passwordless::parallel_wrong_guesses_evaluate_at_most_the_limit
+            passwordless::send_limits_per_recipient_and_per_ip
+            passwordless::code_checks_per_ip_are_limited
+            passwordless::expired_codes_and_links_are_refused
+            passwordless::parallel_verifies_have_one_winner
+            passwordless::failed_send_leaves_nothing_usable
+            passwordless::emails_are_normalised
+            passwordless::phones_are_normalised_and_invalid_ones_refused
+            passwordless::users_are_created_once_and_email_verified_is_set
+            passwordless::sessions_are_revoked_one_or_all
+            passwordless::sends_do_the_same_work_for_known_and_unknown_addresses
+            passwordless::nothing_secret_in_debug_or_errors
+        }
+    };
+}
+
+/// The name of every [`passwordless_suite!`] case.
+#[cfg(feature = "passwordless")]
+pub const PASSWORDLESS_CASE_NAMES: &[&str] = __for_each_passwordless_case!(names);
+
+/// Expands to one `#[tokio::test]` per `auth-adapter-passwordless` case (named as in
+/// [`PASSWORDLESS_CASE_NAMES`], documented in [`cases::passwordless`]), each on a store
+/// from `$factory`: the path of an `async fn() -> Arc<T>` where `T` is a backend type
+/// (it implements both `Adapter` and `CounterStore`), fresh or shared (every case uses
+/// addresses, numbers and client addresses of its own). Each case runs under
+/// [`CASE_TIME_LIMIT`]. Needs the `passwordless` feature.
+///
+/// ```
+/// async fn fresh_store() -> std::sync::Arc<auth_adapter_core::MemoryAdapter> {
+///     std::sync::Arc::new(auth_adapter_core::MemoryAdapter::new())
+/// }
+/// auth_adapter_tests::passwordless_suite!(fresh_store);
+/// # fn main() {}
+/// ```
+#[cfg(feature = "passwordless")]
+#[macro_export]
+macro_rules! passwordless_suite {
+    ($factory:path) => {
+        $crate::__for_each_passwordless_case!(tests $factory);
     };
 }
 

@@ -16,7 +16,10 @@
 //!
 //! And for web services, feature `axum`: module [`axum`] (the
 //! `auth-adapter-axum` crate), an extractor that accepts exactly the sessions Auth.js
-//! issues (database and JWT), Auth.js's session routes and a guard.
+//! issues (database and JWT), Auth.js's session routes and a guard. Feature
+//! `passwordless`: module [`passwordless`] (the `auth-adapter-passwordless` crate), magic
+//! links and one-time codes by email and SMS on any backend; with `axum` too, its routes
+//! (`axum::passwordless_router`).
 //!
 //! No feature is on by default. Everything else of a backend (its other option types) is in
 //! its module; [`MigrationReport`] is one type for every backend.
@@ -82,6 +85,8 @@
 )]
 #![cfg_attr(feature = "axum", doc = "\n[`axum`]: mod@axum")]
 #![cfg_attr(not(feature = "axum"), doc = "\n[`axum`]: #backends")]
+#![cfg_attr(feature = "passwordless", doc = "\n[`passwordless`]: mod@passwordless")]
+#![cfg_attr(not(feature = "passwordless"), doc = "\n[`passwordless`]: #backends")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
@@ -142,3 +147,9 @@ pub use auth_adapter_sqlite::{SqliteAdapter, SqliteOptions};
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 #[doc(inline)]
 pub use auth_adapter_axum as axum;
+
+/// Passwordless sign-in (feature `passwordless`): the `auth-adapter-passwordless` crate.
+#[cfg(feature = "passwordless")]
+#[cfg_attr(docsrs, doc(cfg(feature = "passwordless")))]
+#[doc(inline)]
+pub use auth_adapter_passwordless as passwordless;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use auth_adapter_core::{Adapter, MemoryAdapter};
+use auth_adapter_core::{Adapter, CounterStore, MemoryAdapter};
 
 use super::{RawLookup, Store};
 use crate::BoxError;
@@ -11,7 +11,7 @@ use crate::js::JsTarget;
 use crate::workloads::Dataset;
 
 pub(crate) struct MemoryStore {
-    adapter: Arc<dyn Adapter>,
+    adapter: Arc<MemoryAdapter>,
 }
 
 impl MemoryStore {
@@ -25,7 +25,11 @@ impl MemoryStore {
 #[async_trait]
 impl Store for MemoryStore {
     fn adapter(&self) -> Arc<dyn Adapter> {
-        Arc::clone(&self.adapter)
+        Arc::clone(&self.adapter) as Arc<dyn Adapter>
+    }
+
+    fn counters(&self) -> Arc<dyn CounterStore> {
+        Arc::clone(&self.adapter) as Arc<dyn CounterStore>
     }
 
     async fn raw_lookups(&self, _data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError> {

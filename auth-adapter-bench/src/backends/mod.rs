@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use auth_adapter_core::Adapter;
+use auth_adapter_core::{Adapter, CounterStore};
 
 use crate::BoxError;
 use crate::cli::{BackendKind, Options};
 use crate::js::JsTarget;
+use crate::report::Kind;
 use crate::runner::Op;
 use crate::workloads::Dataset;
 
@@ -31,6 +32,9 @@ pub(crate) trait Store: Send + Sync {
     /// The auth-adapter backend on this store.
     fn adapter(&self) -> Arc<dyn Adapter>;
 
+    /// The same backend as a counter store (the limits of `passwordless`).
+    fn counters(&self) -> Arc<dyn CounterStore>;
+
     /// `get_session_and_user` written by hand with the raw driver, reading the same rows.
     async fn raw_lookups(&self, data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError>;
 
@@ -44,8 +48,33 @@ pub(crate) trait Store: Send + Sync {
         Ok(None)
     }
 
+    /// The `pooler` workload's lookups on this store, named for the table, the first the
+    /// adapter through the pooler (see [`crate::pooler`]); `None` where the backend has
+    /// no pooler to go through.
+    async fn pooler_lookups(
+        &self,
+        _data: &Arc<Dataset>,
+        _pooler_url: &str,
+        _pool_size: u32,
+    ) -> Result<Option<Vec<(Kind, &'static str, Arc<dyn Op>)>>, BoxError> {
+        Ok(None)
+    }
+
     /// Removes everything the run created.
     async fn cleanup(&self) -> Result<(), BoxError>;
+}
+
+/// PGBOUNCER_URL, which the `pooler` workload needs, or how to provide it.
+pub(crate) fn pooler_url() -> Result<String, BoxError> {
+    match std::env::var("PGBOUNCER_URL") {
+        Ok(v) if !v.is_empty() => Ok(v),
+        _ => Err(
+            "--workload pooler needs PGBOUNCER_URL: run scripts/bench (starts a throwaway \
+                  PgBouncer), or set PGBOUNCER_URL=postgres://… to a PgBouncer with \
+                  pool_mode = transaction in front of DATABASE_URL's database"
+                .into(),
+        ),
+    }
 }
 
 /// The environment variable a backend needs, if any.

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use auth_adapter_core::{Adapter, AdapterSession, AdapterUser};
+use auth_adapter_core::{Adapter, AdapterSession, AdapterUser, CounterStore};
 use auth_adapter_mysql::{Layout, MySqlAdapter, MySqlOptions};
 use chrono::{DateTime, Utc};
 use sqlx::mysql::{MySqlConnection, MySqlPool, MySqlRow};
@@ -25,7 +25,7 @@ pub(crate) struct MySqlStore {
     database: String,
     layout: Layout,
     pool: MySqlPool,
-    adapter: Arc<dyn Adapter>,
+    adapter: Arc<MySqlAdapter>,
 }
 
 /// `base` with its path (the database) replaced by `database`.
@@ -94,7 +94,11 @@ impl MySqlStore {
 #[async_trait]
 impl Store for MySqlStore {
     fn adapter(&self) -> Arc<dyn Adapter> {
-        Arc::clone(&self.adapter)
+        Arc::clone(&self.adapter) as Arc<dyn Adapter>
+    }
+
+    fn counters(&self) -> Arc<dyn CounterStore> {
+        Arc::clone(&self.adapter) as Arc<dyn CounterStore>
     }
 
     async fn raw_lookups(&self, data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError> {

@@ -1,27 +1,31 @@
 //! PostgreSQL: a schema per run; the raw baseline is one prepared JOIN with sqlx on the very
 //! pool the adapter opened (`PostgresAdapter::connect`), so both have the same
-//! connections and pool settings.
+//! connections and pool settings. For the `pooler` workload, the same JOIN by hand in the
+//! two ways that work through PgBouncer in transaction mode, on a pool of their own to it.
 
+use std::str::FromStr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use auth_adapter_core::{Adapter, AdapterSession, AdapterUser};
+use auth_adapter_core::{Adapter, AdapterSession, AdapterUser, CounterStore};
 use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgPool, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, Row};
 
 use super::{RawLookup, Store, err};
 use crate::BoxError;
+use crate::cli::Workload;
 use crate::js::JsTarget;
+use crate::report::Kind;
 use crate::runner::Op;
-use crate::workloads::Dataset;
+use crate::workloads::{self, Dataset};
 
 pub(crate) struct PgStore {
     url: String,
     schema: String,
     pool: PgPool,
-    adapter: Arc<dyn Adapter>,
+    adapter: Arc<PostgresAdapter>,
 }
 
 impl PgStore {
@@ -51,6 +55,17 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    /// The adapter's `get_session_and_user` statement, written out by hand (same tables,
+    /// same JOIN, same columns), with `value` where the token goes.
+    fn lookup_sql(&self, value: &str) -> String {
+        let s = format!("\"{}\"", self.schema);
+        format!(
+            r#"SELECT se."sessionToken", se."userId", se.expires, u.id, u.name, u.email, u."emailVerified", u.image FROM {s}.sessions se JOIN {s}.users u ON u.id = se."userId" WHERE se."sessionToken" = {value} LIMIT 1"#
+        )
+    }
+}
+
 async fn drop_schema(pool: &PgPool, schema: &str) -> Result<(), BoxError> {
     sqlx::query(AssertSqlSafe(format!(
         "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
@@ -63,15 +78,15 @@ async fn drop_schema(pool: &PgPool, schema: &str) -> Result<(), BoxError> {
 #[async_trait]
 impl Store for PgStore {
     fn adapter(&self) -> Arc<dyn Adapter> {
-        Arc::clone(&self.adapter)
+        Arc::clone(&self.adapter) as Arc<dyn Adapter>
+    }
+
+    fn counters(&self) -> Arc<dyn CounterStore> {
+        Arc::clone(&self.adapter) as Arc<dyn CounterStore>
     }
 
     async fn raw_lookups(&self, data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError> {
-        // The adapter's statement, written out by hand: same tables, same JOIN, same columns.
-        let s = format!("\"{}\"", self.schema);
-        let sql: Arc<str> = Arc::from(format!(
-            r#"SELECT se."sessionToken", se."userId", se.expires, u.id, u.name, u.email, u."emailVerified", u.image FROM {s}.sessions se JOIN {s}.users u ON u.id = se."userId" WHERE se."sessionToken" = $1 LIMIT 1"#
-        ));
+        let sql: Arc<str> = Arc::from(self.lookup_sql("$1"));
         Ok(vec![RawLookup {
             name: "sqlx prepared JOIN",
             op: Arc::new(RawJoin {
@@ -91,6 +106,82 @@ impl Store for PgStore {
                 ("PG_SCHEMA", self.schema.clone()),
             ],
         })
+    }
+
+    async fn pooler_lookups(
+        &self,
+        data: &Arc<Dataset>,
+        pooler_url: &str,
+        pool_size: u32,
+    ) -> Result<Option<Vec<(Kind, &'static str, Arc<dyn Op>)>>, BoxError> {
+        let options = PostgresOptions::new()
+            .schema(self.schema.as_str())
+            .max_connections(pool_size)
+            .transaction_pooler(true);
+        let pooled = PostgresAdapter::connect(pooler_url, options.clone())
+            .await
+            .map_err(|e| format!("cannot connect to PGBOUNCER_URL: {e}"))?;
+        if pooled.get_session_and_user(data.token(0)).await?.is_none() {
+            return Err(
+                "PGBOUNCER_URL does not lead to DATABASE_URL's database: a session \
+                        created through DATABASE_URL is not found through it"
+                    .into(),
+            );
+        }
+        // The protocol without the pooler: the very pool of the default adapter.
+        let direct = PostgresAdapter::from_pool(self.pool.clone(), options)?;
+        // A raw pool to the pooler as sqlx users would open it (no ping before each
+        // acquire, as the adapter's; PgBouncer refuses the extra_float_digits parameter).
+        let raw_pool = PgPoolOptions::new()
+            .test_before_acquire(false)
+            .max_connections(pool_size)
+            .connect_with(PgConnectOptions::from_str(pooler_url)?.extra_float_digits(None))
+            .await
+            .map_err(|e| format!("cannot connect to PGBOUNCER_URL: {e}"))?;
+        let lookup = |adapter: Arc<dyn Adapter>| {
+            workloads::adapter_op(Workload::Pooler, adapter, Arc::clone(data), "")
+        };
+        let (prefix, suffix) = self
+            .lookup_sql("\u{0}")
+            .split_once('\u{0}')
+            .map(|(p, s)| (p.to_owned(), s.to_owned()))
+            .ok_or("the lookup statement has no parameter")?;
+        Ok(Some(vec![
+            (
+                Kind::Adapter,
+                "auth-adapter transaction_pooler, PgBouncer",
+                lookup(Arc::new(pooled)),
+            ),
+            (
+                Kind::Raw,
+                "sqlx raw_sql + quoted literal, PgBouncer",
+                Arc::new(RawLiteral {
+                    pool: raw_pool.clone(),
+                    prefix,
+                    suffix,
+                    data: Arc::clone(data),
+                }),
+            ),
+            (
+                Kind::Raw,
+                "sqlx unnamed statement in a transaction, PgBouncer",
+                Arc::new(RawUnnamedInTransaction {
+                    pool: raw_pool,
+                    sql: Arc::from(self.lookup_sql("$1")),
+                    data: Arc::clone(data),
+                }),
+            ),
+            (
+                Kind::Adapter,
+                "auth-adapter default options, direct",
+                lookup(self.adapter.clone()),
+            ),
+            (
+                Kind::Adapter,
+                "auth-adapter transaction_pooler, direct",
+                lookup(Arc::new(direct)),
+            ),
+        ]))
     }
 
     async fn cleanup(&self) -> Result<(), BoxError> {
@@ -131,6 +222,58 @@ impl Op for RawJoin {
             .await
             .map_err(err)?
             .ok_or("raw sqlx: an existing session was not found")?;
+        std::hint::black_box(decode(&row).map_err(err)?);
+        Ok(())
+    }
+}
+
+/// The lookup as most hand-written code behind a transaction pooler does it: one simple
+/// query, the token between single quotes with `'` doubled (right under
+/// `standard_conforming_strings = on`, PostgreSQL's default since 9.1). One round trip.
+struct RawLiteral {
+    pool: PgPool,
+    prefix: String,
+    suffix: String,
+    data: Arc<Dataset>,
+}
+
+#[async_trait]
+impl Op for RawLiteral {
+    async fn call(&self, rand: u64) -> Result<(), String> {
+        let token = self.data.token(rand).replace('\'', "''");
+        let sql = format!("{}'{token}'{}", self.prefix, self.suffix);
+        let row = sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?
+            .ok_or("raw sqlx: an existing session was not found")?;
+        std::hint::black_box(decode(&row).map_err(err)?);
+        Ok(())
+    }
+}
+
+/// The lookup with a bind parameter, made safe behind a transaction pooler: an unnamed
+/// statement (`persistent(false)`) inside a transaction, so its Parse and its Execute
+/// reach the same server connection. Four round trips: BEGIN, Parse/Describe,
+/// Bind/Execute, COMMIT.
+struct RawUnnamedInTransaction {
+    pool: PgPool,
+    sql: Arc<str>,
+    data: Arc<Dataset>,
+}
+
+#[async_trait]
+impl Op for RawUnnamedInTransaction {
+    async fn call(&self, rand: u64) -> Result<(), String> {
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        let row = sqlx::query(AssertSqlSafe(Arc::clone(&self.sql)))
+            .persistent(false)
+            .bind(self.data.token(rand))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(err)?
+            .ok_or("raw sqlx: an existing session was not found")?;
+        tx.commit().await.map_err(err)?;
         std::hint::black_box(decode(&row).map_err(err)?);
         Ok(())
     }

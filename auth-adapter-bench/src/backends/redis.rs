@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use auth_adapter_core::{Adapter, AdapterSession, AdapterUser};
+use auth_adapter_core::{Adapter, AdapterSession, AdapterUser, CounterStore};
 use auth_adapter_redis::{RedisAdapter, RedisOptions};
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
@@ -20,7 +20,7 @@ pub(crate) struct RedisStore {
     url: String,
     prefix: String,
     conn: ConnectionManager,
-    adapter: Arc<dyn Adapter>,
+    adapter: Arc<RedisAdapter>,
 }
 
 impl RedisStore {
@@ -45,7 +45,11 @@ impl RedisStore {
 #[async_trait]
 impl Store for RedisStore {
     fn adapter(&self) -> Arc<dyn Adapter> {
-        Arc::clone(&self.adapter)
+        Arc::clone(&self.adapter) as Arc<dyn Adapter>
+    }
+
+    fn counters(&self) -> Arc<dyn CounterStore> {
+        Arc::clone(&self.adapter) as Arc<dyn CounterStore>
     }
 
     async fn raw_lookups(&self, data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError> {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use auth_adapter_core::{Adapter, AdapterSession, AdapterUser};
+use auth_adapter_core::{Adapter, AdapterSession, AdapterUser, CounterStore};
 use auth_adapter_sqlite::{SqliteAdapter, SqliteOptions};
 use chrono::DateTime;
 use deadpool::Runtime;
@@ -55,6 +55,10 @@ async fn adapter_on(path: &std::path::Path) -> Result<Arc<SqliteAdapter>, BoxErr
 impl Store for SqliteStore {
     fn adapter(&self) -> Arc<dyn Adapter> {
         Arc::clone(&self.adapter) as Arc<dyn Adapter>
+    }
+
+    fn counters(&self) -> Arc<dyn CounterStore> {
+        Arc::clone(&self.adapter) as Arc<dyn CounterStore>
     }
 
     async fn raw_lookups(&self, data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError> {

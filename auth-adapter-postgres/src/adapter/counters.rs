@@ -8,6 +8,7 @@ use sqlx::Row;
 
 use super::PostgresAdapter;
 use crate::error::map_err;
+use crate::literal::Param::{Float8, Text};
 
 /// A counter's row: its count and the milliseconds left in its window.
 fn counter_of(row: Option<&sqlx::postgres::PgRow>) -> Result<Count> {
@@ -30,12 +31,11 @@ fn counter_of(row: Option<&sqlx::postgres::PgRow>) -> Result<Count> {
 impl CounterStore for PostgresAdapter {
     async fn increment(&self, key: &str, window: TimeDelta) -> Result<Count> {
         validate::counter(key, window)?;
-        let row = sqlx::query(self.sql.increment_counter.get())
-            .bind(key)
-            .bind(window.num_milliseconds() as f64)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let window = Float8(window.num_milliseconds() as f64);
+        let row = self
+            .run
+            .one(&self.sql.increment_counter, &[Text(Some(key)), window])
+            .await?;
         counter_of(Some(&row))
     }
 
@@ -43,11 +43,10 @@ impl CounterStore for PostgresAdapter {
         if !is_storable_key(key) {
             return counter_of(None);
         }
-        let row = sqlx::query(self.sql.get_counter.get())
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = self
+            .run
+            .optional(&self.sql.get_counter, &[Text(Some(key))])
+            .await?;
         counter_of(row.as_ref())
     }
 
@@ -55,19 +54,13 @@ impl CounterStore for PostgresAdapter {
         if !is_storable_key(key) {
             return Ok(());
         }
-        sqlx::query(self.sql.delete_counter.get())
-            .bind(key)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
+        self.run
+            .execute(&self.sql.delete_counter, &[Text(Some(key))])
+            .await?;
         Ok(())
     }
 
     async fn purge_expired(&self) -> Result<u64> {
-        let done = sqlx::query(self.sql.purge_counters.get())
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(done.rows_affected())
+        self.run.execute(&self.sql.purge_counters, &[]).await
     }
 }

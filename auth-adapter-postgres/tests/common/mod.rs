@@ -1,5 +1,8 @@
 //! Shared by the integration tests: the server from DATABASE_URL, and a fresh schema per
-//! test case.
+//! test case; and the adapter on that schema either directly ([`direct`]) or through the
+//! transaction-mode PgBouncer at PGBOUNCER_URL with
+//! [`PostgresOptions::transaction_pooler`] ([`pooled`]). Set-up and inspection always go
+//! straight to DATABASE_URL, so PGBOUNCER_URL must lead to the same database.
 //!
 //! Every case gets its own schema `aa_<uuid>` and its own small pool (a pool is tied to
 //! the tokio runtime that opened it, and every `#[tokio::test]` has its own runtime).
@@ -10,11 +13,9 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use auth_adapter_core::Adapter;
 use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
@@ -35,6 +36,58 @@ pub(crate) fn database_url() -> String {
             "DATABASE_URL is not set: run scripts/test (starts a throwaway PostgreSQL), \
              or set DATABASE_URL=postgres://… to a server you own"
         ),
+    }
+}
+
+/// PGBOUNCER_URL, or a panic that says how to get a pooler.
+pub(crate) fn pooler_url() -> String {
+    match std::env::var("PGBOUNCER_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => panic!(
+            "PGBOUNCER_URL is not set: run scripts/test (starts a throwaway PgBouncer in \
+             transaction mode in front of its PostgreSQL), or set PGBOUNCER_URL=postgres://… \
+             to a PgBouncer with pool_mode = transaction in front of the DATABASE_URL database"
+        ),
+    }
+}
+
+/// How the adapter under test reaches the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// A pool on DATABASE_URL, default options (prepared statements).
+    Direct,
+    /// `connect` to PGBOUNCER_URL with `transaction_pooler(true)`.
+    Pooler,
+}
+
+impl Route {
+    /// An adapter on `schema` by this route; `pool` (on DATABASE_URL) is shared by
+    /// [`Route::Direct`].
+    pub(crate) async fn adapter(self, pool: &PgPool, schema: &str) -> PostgresAdapter {
+        match self {
+            Route::Direct => {
+                PostgresAdapter::from_pool(pool.clone(), PostgresOptions::new().schema(schema))
+                    .expect("valid schema")
+            }
+            Route::Pooler => {
+                let options = PostgresOptions::new()
+                    .schema(schema)
+                    .transaction_pooler(true)
+                    .max_connections(4)
+                    .acquire_timeout(Duration::from_secs(30));
+                PostgresAdapter::connect(&pooler_url(), options)
+                    .await
+                    .expect("cannot connect to PGBOUNCER_URL with transaction_pooler")
+            }
+        }
+    }
+
+    /// The URL the adapter's side of a test uses.
+    pub(crate) fn url(self) -> String {
+        match self {
+            Route::Direct => database_url(),
+            Route::Pooler => pooler_url(),
+        }
     }
 }
 
@@ -112,24 +165,62 @@ pub(crate) async fn create_upstream_tables(pool: &PgPool, schema: &str) {
 
 /// An adapter on a fresh, unmigrated schema.
 pub(crate) async fn unmigrated_adapter() -> (PostgresAdapter, PgPool, String) {
+    unmigrated_adapter_via(Route::Direct).await
+}
+
+/// An adapter reached by `route` on a fresh, unmigrated schema, and a direct pool.
+pub(crate) async fn unmigrated_adapter_via(route: Route) -> (PostgresAdapter, PgPool, String) {
     let pool = pool().await;
     let schema = fresh_schema(&pool).await;
-    let adapter = PostgresAdapter::from_pool(pool.clone(), PostgresOptions::new().schema(&schema))
-        .expect("valid schema");
+    let adapter = route.adapter(&pool, &schema).await;
     (adapter, pool, schema)
 }
 
 /// A migrated adapter on a fresh schema.
 pub(crate) async fn migrated_adapter() -> (PostgresAdapter, PgPool, String) {
-    let (adapter, pool, schema) = unmigrated_adapter().await;
+    migrated_adapter_via(Route::Direct).await
+}
+
+/// An adapter reached by `route` on a fresh schema it migrated, and a direct pool.
+pub(crate) async fn migrated_adapter_via(route: Route) -> (PostgresAdapter, PgPool, String) {
+    let (adapter, pool, schema) = unmigrated_adapter_via(route).await;
     adapter.migrate().await.expect("migrate of a fresh schema");
     (adapter, pool, schema)
 }
 
-/// What the conformance suite asks for: a new isolated, migrated store.
-pub(crate) async fn fresh_adapter() -> Arc<dyn Adapter> {
-    let (adapter, _, _) = migrated_adapter().await;
-    Arc::new(adapter)
+/// The factories the suites of auth-adapter-tests take, for a direct connection.
+pub(crate) mod direct {
+    use std::sync::Arc;
+
+    use auth_adapter_core::{Adapter, CounterStore};
+
+    /// A new isolated, migrated store (the conformance suite and the model check).
+    pub(crate) async fn fresh_adapter() -> Arc<dyn Adapter> {
+        Arc::new(super::migrated_adapter_via(super::Route::Direct).await.0)
+    }
+
+    /// The same, as a counter store.
+    pub(crate) async fn fresh_counters() -> Arc<dyn CounterStore> {
+        Arc::new(super::migrated_adapter_via(super::Route::Direct).await.0)
+    }
+}
+
+/// The factories the suites of auth-adapter-tests take, through the transaction-mode
+/// PgBouncer at PGBOUNCER_URL with `transaction_pooler(true)`.
+pub(crate) mod pooled {
+    use std::sync::Arc;
+
+    use auth_adapter_core::{Adapter, CounterStore};
+
+    /// A new isolated store, migrated through the pooler.
+    pub(crate) async fn fresh_adapter() -> Arc<dyn Adapter> {
+        Arc::new(super::migrated_adapter_via(super::Route::Pooler).await.0)
+    }
+
+    /// The same, as a counter store.
+    pub(crate) async fn fresh_counters() -> Arc<dyn CounterStore> {
+        Arc::new(super::migrated_adapter_via(super::Route::Pooler).await.0)
+    }
 }
 
 /// `date` cut to whole milliseconds, what every backend keeps.

@@ -130,3 +130,9 @@ pub async fn fresh_adapter() -> Arc<dyn Adapter> {
 pub async fn fresh_counters() -> Arc<dyn auth_adapter_core::CounterStore> {
     Arc::new(Scratch::new().await.0)
 }
+
+/// A backend value for the suites that need both traits (`passwordless_suite!`): a new
+/// migrated database file per call.
+pub async fn fresh_store() -> Arc<Guarded<SqliteAdapter, TempDir>> {
+    Arc::new(Scratch::new().await.0)
+}
