@@ -61,7 +61,12 @@ impl Op for Writer {
             .create_session(AdapterSession {
                 session_token: generate_session_token(),
                 user_id: self.user_id.clone(),
-                expires: Utc::now() + TimeDelta::days(30),
+                // Whole seconds: what every layout stores (MySQL's Drizzle layout no more).
+                expires: chrono::DateTime::from_timestamp(
+                    (Utc::now() + TimeDelta::days(30)).timestamp(),
+                    0,
+                )
+                .unwrap_or_else(Utc::now),
             })
             .await
             .map_err(|e| format!("create_session: {e}"))?;

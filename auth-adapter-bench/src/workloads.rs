@@ -93,13 +93,20 @@ pub(crate) async fn seed(
 
 /// Creates `count` sessions through the adapter, session `n` for user `user_of(n)`,
 /// 16 calls at a time; returns their tokens.
+/// Now plus `delta` in whole seconds: an `expires` every backend stores as given (the MySQL
+/// Drizzle layout keeps sessions' and tokens' `expires` in whole seconds).
+fn expires_in(delta: TimeDelta) -> chrono::DateTime<Utc> {
+    let at = Utc::now() + delta;
+    chrono::DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at)
+}
+
 pub(crate) async fn create_sessions(
     adapter: &Arc<dyn Adapter>,
     count: usize,
     user_of: impl Fn(usize) -> String,
 ) -> Result<Vec<String>, BoxError> {
     const PARALLEL: usize = 16;
-    let expires = Utc::now() + TimeDelta::days(30);
+    let expires = expires_in(TimeDelta::days(30));
     let mut tokens = Vec::with_capacity(count);
     for chunk_start in (0..count).step_by(PARALLEL) {
         let mut batch = Vec::new();
@@ -236,7 +243,7 @@ impl Op for SignIn {
             .create_session(AdapterSession {
                 session_token: generate_session_token(),
                 user_id: user.id,
-                expires: Utc::now() + TimeDelta::days(30),
+                expires: expires_in(TimeDelta::days(30)),
             })
             .await
             .map_err(err)?;
@@ -257,7 +264,7 @@ impl Op for CreateDeleteSession {
             .create_session(AdapterSession {
                 session_token: generate_session_token(),
                 user_id: self.data.user(rand).to_owned(),
-                expires: Utc::now() + TimeDelta::days(30),
+                expires: expires_in(TimeDelta::days(30)),
             })
             .await
             .map_err(err)?;
@@ -286,7 +293,7 @@ impl Op for UseVerificationToken {
             .create_verification_token(VerificationToken {
                 identifier: identifier.clone(),
                 token: token.clone(),
-                expires: Utc::now() + TimeDelta::hours(24),
+                expires: expires_in(TimeDelta::hours(24)),
             })
             .await
             .map_err(err)?;

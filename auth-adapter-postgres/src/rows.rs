@@ -54,7 +54,9 @@ impl Type<Postgres> for Timestamp {
 impl<'r> Decode<'r, Postgres> for Timestamp {
     fn decode(value: PgValueRef<'r>) -> std::result::Result<Self, BoxDynError> {
         match value.format() {
-            PgValueFormat::Binary => Ok(Timestamp(<DateTime<Utc>>::decode(value)?)),
+            PgValueFormat::Binary => Ok(Timestamp(<DateTime<Utc> as Decode<Postgres>>::decode(
+                value,
+            )?)),
             PgValueFormat::Text => {
                 let text = value.as_str()?;
                 parse_timestamptz(text)

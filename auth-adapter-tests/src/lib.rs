@@ -102,13 +102,15 @@ pub mod check;
 pub mod fixtures;
 #[cfg(feature = "interop")]
 pub mod interop;
+pub mod limits;
 mod model;
 #[cfg(feature = "passwordless")]
 pub mod passwordless;
 
+pub use limits::{KeyLimit, Limits};
 pub use model::{
-    ModelConfig, run_model_check, run_model_check_with, run_token_model_check,
-    run_token_model_check_with,
+    ModelConfig, run_model_check, run_model_check_with, run_model_check_within,
+    run_token_model_check, run_token_model_check_with,
 };
 
 /// A backend as both an [`Adapter`](auth_adapter_core::Adapter) and a
@@ -216,10 +218,15 @@ macro_rules! __expand_cases {
         &[$(::core::stringify!($name)),*]
     };
     ([tests $factory:path] $($module:ident :: $name:ident)*) => {
+        $crate::__expand_cases! { [tests $factory, $crate::Limits::CONTRACT]
+            $($module :: $name)*
+        }
+    };
+    ([tests $factory:path, $limits:expr] $($module:ident :: $name:ident)*) => {
         $(
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
-                $crate::run_case(::core::stringify!($name), async {
+                $crate::run_case(::core::stringify!($name), $limits, async {
                     let adapter = $factory().await;
                     $crate::cases::$module::$name(adapter).await;
                 })
@@ -234,9 +241,11 @@ macro_rules! __expand_cases {
 /// on a store (a lost connection, a lock never released, a deadlock).
 pub const CASE_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
 
-/// Runs one case under [`CASE_TIME_LIMIT`], failing with the case's name when it passes it.
+/// Runs one case under [`CASE_TIME_LIMIT`] with `limits` in scope (see [`limits::current`]),
+/// failing with the case's name when it passes the time limit.
 #[doc(hidden)]
-pub async fn run_case(name: &str, case: impl std::future::Future<Output = ()>) {
+pub async fn run_case(name: &str, limits: Limits, case: impl std::future::Future<Output = ()>) {
+    let case = limits::scope(limits, case);
     if tokio::time::timeout(CASE_TIME_LIMIT, case).await.is_err() {
         panic!(
             "conformance case `{name}` did not finish within {CASE_TIME_LIMIT:?}: a call to \
@@ -409,14 +418,23 @@ pub const CASE_NAMES: &[&str] = __for_each_case!(names);
 /// connections inside the call: a pool created on one test's runtime breaks when that
 /// runtime is gone. The generated functions take the case names in the calling module;
 /// keep other items there named differently.
+///
+/// A backend whose layout cannot hold all of the contract (see [`Limits`]) names its
+/// documented limits with `conformance_suite!(factory, limits = expr)`; the few cases and
+/// the part of the model check that touch a limit then check the documented answer (an
+/// `InvalidInput` or a `Conflict`, nothing stored). Without it, every case runs under
+/// [`Limits::CONTRACT`].
 #[macro_export]
 macro_rules! conformance_suite {
     ($factory:path) => {
-        $crate::__for_each_case!(tests $factory);
+        $crate::conformance_suite!($factory, limits = $crate::Limits::CONTRACT);
+    };
+    ($factory:path, limits = $limits:expr) => {
+        $crate::__for_each_case!(tests $factory, $limits);
 
         #[test]
         fn model_check() {
-            $crate::run_model_check(|| $factory());
+            $crate::run_model_check_within($limits, || $factory());
         }
     };
 }

@@ -24,6 +24,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use auth_adapter_core::Adapter;
+
+use crate::limits::Limits;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use proptest_state_machine::ReferenceStateMachine;
 
@@ -91,6 +93,20 @@ where
     run_model_check_with(ModelConfig::from_env(), factory);
 }
 
+/// [`run_model_check`] for a backend with documented [`Limits`]: the model expects what
+/// they say (a second account of a user is `Conflict`, say), and sessions and tokens
+/// expire at instants the layout stores.
+///
+/// # Panics
+/// As [`run_model_check`].
+pub fn run_model_check_within<F, Fut>(limits: Limits, factory: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Arc<dyn Adapter>>,
+{
+    run(ModelConfig::from_env(), limits, factory);
+}
+
 /// [`run_model_check`] with an explicit configuration.
 ///
 /// # Panics
@@ -100,11 +116,22 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = Arc<dyn Adapter>>,
 {
+    run(config, Limits::CONTRACT, factory);
+}
+
+fn run<F, Fut>(config: ModelConfig, limits: Limits, factory: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Arc<dyn Adapter>>,
+{
     drive::<Reference, _, _, _>(
         config,
         factory,
         "`User(n)` is the n-th created user",
-        run_sequence,
+        move |runtime, adapter, mut initial, ops, seen| {
+            initial.limits = limits;
+            run_sequence(runtime, adapter, initial, ops, seen)
+        },
     );
 }
 
@@ -218,7 +245,7 @@ fn run_sequence(
     ops: &[Op],
     seen: Option<&AtomicUsize>,
 ) -> Result<(), String> {
-    let mut sut = Sut::new(adapter);
+    let mut sut = Sut::new(adapter, model.limits);
     for (i, op) in ops.iter().enumerate() {
         // Tell the strategy how far the sequence got, for its first shrinking step.
         if let Some(seen) = seen {
@@ -270,7 +297,7 @@ fn final_check(
         }
     }
     for op in &reads {
-        let expected = model.answer(op.call(reference::resolve));
+        let expected = model.answer(op.call(&model.limits, reference::resolve));
         let got = step(runtime, sut, op)?;
         if !agrees(&expected, &got) {
             return Err(disagreement(

@@ -10,6 +10,7 @@
 //! |---|---|---|---|
 //! | `memory` | | [`MemoryAdapter`] | process memory |
 //! | `postgres` | [`postgres`] | [`PostgresAdapter`], [`PostgresOptions`] | PostgreSQL, the `@auth/pg-adapter` tables |
+//! | `mysql` | [`mysql`] | [`MySqlAdapter`], [`MySqlOptions`] | MySQL 8 or MariaDB, the `@auth/prisma-adapter` or `@auth/drizzle-adapter` tables |
 //! | `sqlite` | [`sqlite`] | [`SqliteAdapter`], [`SqliteOptions`] | SQLite, the `@auth/drizzle-adapter` tables |
 //! | `redis` | [`redis`] | [`RedisAdapter`], [`RedisOptions`] | Redis, the `@auth/unstorage-adapter` keys |
 //!
@@ -59,6 +60,14 @@
     doc = "\n[`postgres`]: #backends\n[`PostgresAdapter`]: #backends\n[`PostgresOptions`]: #backends"
 )]
 #![cfg_attr(
+    feature = "mysql",
+    doc = "\n[`mysql`]: mod@mysql\n[`MySqlAdapter`]: MySqlAdapter\n[`MySqlOptions`]: MySqlOptions"
+)]
+#![cfg_attr(
+    not(feature = "mysql"),
+    doc = "\n[`mysql`]: #backends\n[`MySqlAdapter`]: #backends\n[`MySqlOptions`]: #backends"
+)]
+#![cfg_attr(
     feature = "sqlite",
     doc = "\n[`sqlite`]: mod@sqlite\n[`SqliteAdapter`]: SqliteAdapter\n[`SqliteOptions`]: SqliteOptions"
 )]
@@ -99,6 +108,17 @@ pub use auth_adapter_postgres as postgres;
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 #[doc(inline)]
 pub use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
+
+/// The MySQL and MariaDB backend (feature `mysql`): the `auth-adapter-mysql` crate.
+#[cfg(feature = "mysql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
+#[doc(inline)]
+pub use auth_adapter_mysql as mysql;
+
+#[cfg(feature = "mysql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
+#[doc(inline)]
+pub use auth_adapter_mysql::{MySqlAdapter, MySqlOptions};
 
 /// The Redis backend (feature `redis`): the `auth-adapter-redis` crate.
 #[cfg(feature = "redis")]

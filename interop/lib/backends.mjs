@@ -1,14 +1,18 @@
-// The three adapters the peer and the benchmark can drive, by the names used on the command line.
+// The adapters the peer and the benchmark can drive, by the names used on the command line.
 
+import { openDrizzleMysql } from "./drizzle-mysql.mjs";
 import { openDrizzleSqlite } from "./drizzle-sqlite.mjs";
 import { ConfigError } from "./env.mjs";
 import { openPg } from "./pg.mjs";
+import { openPrismaMysql } from "./prisma-mysql.mjs";
 import { openUnstorageRedis } from "./unstorage-redis.mjs";
 
 const OPENERS = {
   pg: openPg,
   "drizzle-sqlite": openDrizzleSqlite,
   "unstorage-redis": openUnstorageRedis,
+  "prisma-mysql": openPrismaMysql,
+  "drizzle-mysql": openDrizzleMysql,
 };
 
 export const ADAPTER_NAMES = Object.keys(OPENERS);

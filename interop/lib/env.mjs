@@ -11,6 +11,7 @@ export class ConfigError extends Error {
 const HOW_TO_SET = {
   DATABASE_URL: "DATABASE_URL=postgres://…",
   REDIS_URL: "REDIS_URL=redis://…",
+  MYSQL_URL: "MYSQL_URL=mysql://…/<database>",
 };
 
 /** The value of a required variable, or a ConfigError that says how to provide it. */

@@ -1,15 +1,16 @@
 # shellcheck shell=bash
-# Throwaway PostgreSQL, PgBouncer, Redis and SMTP servers for the test suite and the
-# benchmark.
+# Throwaway PostgreSQL, PgBouncer, Redis, MariaDB and SMTP servers for the test suite and
+# the benchmark.
 #
 # Source this file, then call `start_postgres` / `start_pgbouncer` / `start_redis` /
-# `start_smtp`. Each one exports the URL the tests read (DATABASE_URL / PGBOUNCER_URL /
-# REDIS_URL / SMTP_URL, and SMTP_MAILDIR where the SMTP server files what it receives) and
-# leaves a server running on a free loopback port, in a temporary directory, stopped and
-# removed by `stop_services` (install it with `trap stop_services EXIT`). When the URL is
-# already set, that server is used instead and nothing is started (PGBOUNCER_URL must then
-# lead to a PgBouncer with `pool_mode = transaction` in front of the DATABASE_URL
-# database). Where the server binaries are missing, they are
+# `start_mariadb` / `start_smtp`. Each one exports the URL the tests read (DATABASE_URL /
+# PGBOUNCER_URL / REDIS_URL / MYSQL_URL / SMTP_URL, and SMTP_MAILDIR where the SMTP server
+# files what it receives) and leaves a server running on a free loopback port, in a
+# temporary directory, stopped and removed by `stop_services` (install it with
+# `trap stop_services EXIT`). When the URL is already set, that server is used instead and
+# nothing is started (PGBOUNCER_URL must then lead to a PgBouncer with
+# `pool_mode = transaction` in front of the DATABASE_URL database). Where the server
+# binaries are missing, they are
 # installed from Debian's packages when running as root with apt-get; otherwise the script
 # stops with the name of the package to install.
 
@@ -18,6 +19,7 @@ AA_PG_DATA=""
 AA_PG_BINDIR=""
 AA_PG_OWNER=""
 AA_REDIS_PID=""
+AA_MARIADB_PID=""
 AA_SMTP_PID=""
 AA_PGB_DIR=""
 AA_PGB_OWNER=""
@@ -267,6 +269,57 @@ start_redis() {
     aa_die "redis-server did not start"
 }
 
+# A throwaway MariaDB (Debian's mariadb-server; MySQL 8 works too, through MYSQL_URL): its own
+# data directory, socket and loopback port, root without a password on 127.0.0.1, fast and
+# unsafe durability settings (the data is thrown away).
+start_mariadb() {
+    if [ -n "${MYSQL_URL:-}" ]; then
+        aa_log "MariaDB: using MYSQL_URL that was given"
+        return 0
+    fi
+    if ! command -v mariadbd >/dev/null 2>&1 || ! command -v mariadb-install-db >/dev/null 2>&1; then
+        aa_install MariaDB mariadb-server
+    fi
+    command -v mariadbd >/dev/null 2>&1 || aa_die "mariadbd not found after install"
+    aa_tmpdir
+    local dir="$AA_SERVICES_DIR/mariadb" owner="" port attempt i
+    mkdir -p "$dir/data"
+    # mariadbd will not run as root unless told to: run it as the package's user.
+    if [ "$(id -u)" = 0 ]; then
+        if id mysql >/dev/null 2>&1; then owner=mysql; else owner=nobody; fi
+        chown -R "$owner" "$dir"
+    fi
+    mariadb-install-db --no-defaults --datadir="$dir/data" ${owner:+--user=$owner} \
+        --auth-root-authentication-method=normal --skip-test-db \
+        >"$dir/install.log" 2>&1 \
+        || { cat "$dir/install.log" >&2; aa_die "mariadb-install-db failed"; }
+    for attempt in 1 2 3; do
+        port=$(aa_free_port)
+        mariadbd --no-defaults --datadir="$dir/data" ${owner:+--user=$owner} \
+            --socket="$dir/mariadb.sock" --port="$port" --skip-networking=0 \
+            --bind-address=127.0.0.1 --pid-file="$dir/mariadb.pid" --log-error="$dir/server.log" \
+            --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+            --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --skip-log-bin \
+            --innodb-buffer-pool-size=128M --max-connections=500 --skip-name-resolve &
+        AA_MARIADB_PID=$!
+        for i in $(seq 1 600); do
+            if mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$port" -u root \
+                -e 'SELECT 1' >/dev/null 2>&1; then
+                export MYSQL_URL="mysql://root@127.0.0.1:$port/mysql"
+                aa_log "MariaDB $(mariadbd --version | awk '{print $3}') started on 127.0.0.1:$port (data in $dir)"
+                return 0
+            fi
+            kill -0 "$AA_MARIADB_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill "$AA_MARIADB_PID" 2>/dev/null || true
+        wait "$AA_MARIADB_PID" 2>/dev/null || true
+        AA_MARIADB_PID=""
+    done
+    cat "$dir/server.log" >&2 || true
+    aa_die "mariadbd did not start (or did not answer within 60 s)"
+}
+
 # A python3 that can import aiosmtpd: the one on PATH (a venv, pyenv) or Debian's, which
 # python3-aiosmtpd installs into.
 aa_find_aiosmtpd_python() {
@@ -332,7 +385,7 @@ start_smtp() {
 }
 
 # Installs the Node packages of interop/ (the real Auth.js adapters) when they are missing
-# or older than the lockfile.
+# or older than the lockfile, and generates the Prisma client the prisma-mysql peer loads.
 ensure_interop() {
     local root=$1
     command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || aa_install Node.js nodejs npm
@@ -342,9 +395,21 @@ ensure_interop() {
         (cd "$root/interop" && npm ci --no-audit --no-fund --loglevel=error >&2) \
             || aa_die "npm ci in interop/ failed"
     fi
+    # The Prisma client of interop/prisma/schema.prisma (generated code, not kept in git).
+    local generated="$root/interop/prisma/generated/client.ts"
+    if [ ! -f "$generated" ] || [ "$root/interop/prisma/schema.prisma" -nt "$generated" ] \
+        || [ "$root/interop/package-lock.json" -nt "$generated" ]; then
+        aa_log "generating the Prisma client of interop/prisma/schema.prisma"
+        (cd "$root/interop" && npm run --silent prisma-generate >&2) \
+            || aa_die "prisma generate in interop/ failed"
+    fi
 }
 
 stop_services() {
+    if [ -n "$AA_MARIADB_PID" ]; then
+        kill "$AA_MARIADB_PID" 2>/dev/null || true
+        wait "$AA_MARIADB_PID" 2>/dev/null || true
+    fi
     if [ -n "$AA_SMTP_PID" ]; then
         kill "$AA_SMTP_PID" 2>/dev/null || true
         wait "$AA_SMTP_PID" 2>/dev/null || true

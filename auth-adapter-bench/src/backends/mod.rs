@@ -14,6 +14,7 @@ use crate::runner::Op;
 use crate::workloads::Dataset;
 
 mod memory;
+mod mysql;
 mod postgres;
 mod redis;
 mod sqlite;
@@ -81,6 +82,7 @@ pub(crate) fn required_env(kind: BackendKind) -> Option<&'static str> {
     match kind {
         BackendKind::Postgres => Some("DATABASE_URL"),
         BackendKind::Redis => Some("REDIS_URL"),
+        BackendKind::MysqlPrisma | BackendKind::MysqlDrizzle => Some("MYSQL_URL"),
         BackendKind::Memory | BackendKind::Sqlite => None,
     }
 }
@@ -99,10 +101,10 @@ fn url_from(kind: BackendKind, value: Option<String>) -> Result<Option<String>, 
     match value {
         Some(v) if !v.is_empty() => Ok(Some(v)),
         _ => {
-            let example = if var == "DATABASE_URL" {
-                "DATABASE_URL=postgres://…"
-            } else {
-                "REDIS_URL=redis://…"
+            let example = match var {
+                "DATABASE_URL" => "DATABASE_URL=postgres://…",
+                "MYSQL_URL" => "MYSQL_URL=mysql://…",
+                _ => "REDIS_URL=redis://…",
             };
             Err(format!(
                 "--backend {} needs {var}: run scripts/bench, or set {example} to a server you own",
@@ -129,6 +131,15 @@ pub(crate) async fn open(
         BackendKind::Redis => {
             let url = url(kind)?.unwrap_or_default();
             Box::new(redis::RedisStore::open(&url, run_id).await?)
+        }
+        BackendKind::MysqlPrisma | BackendKind::MysqlDrizzle => {
+            let url = url(kind)?.unwrap_or_default();
+            let layout = if kind == BackendKind::MysqlPrisma {
+                auth_adapter_mysql::Layout::Prisma
+            } else {
+                auth_adapter_mysql::Layout::Drizzle
+            };
+            Box::new(mysql::MySqlStore::open(&url, layout, options.pool_size, run_id).await?)
         }
     })
 }

@@ -222,13 +222,17 @@ pub async fn link_account_unknown_user_is_not_found(adapter: Arc<dyn Adapter>) {
 
 /// An account type Auth.js does not know (written by another client) round-trips as
 /// `AccountType::Other`, and an account with no tokens keeps them all `None`.
+/// (Each of another user where the layout allows one account per user.)
 pub async fn account_type_other_round_trips(adapter: Arc<dyn Adapter>) {
-    let user = fixtures::create_user(&adapter).await;
+    let mut user = fixtures::create_user(&adapter).await;
     for account_type in [
         AccountType::Other("custom".into()),
         AccountType::Oidc,
         AccountType::Email,
     ] {
+        if crate::limits::current().one_account_per_user {
+            user = fixtures::create_user(&adapter).await;
+        }
         let account =
             AdapterAccount::new(&user.id, account_type, "custom-provider", fixtures::uuid());
         assert_eq!(
@@ -247,7 +251,9 @@ pub async fn account_type_other_round_trips(adapter: Arc<dyn Adapter>) {
     }
 }
 
-/// A user with several accounts is found through each of them.
+/// A user with several accounts is found through each of them. Where the layout allows
+/// one account per user (a documented [`Limits`](crate::Limits)), linking a second is
+/// `Conflict` and stores nothing, and the first is untouched.
 pub async fn user_with_several_accounts(adapter: Arc<dyn Adapter>) {
     let user = fixtures::create_user(&adapter).await;
     let mut accounts = Vec::new();
@@ -256,8 +262,62 @@ pub async fn user_with_several_accounts(adapter: Arc<dyn Adapter>) {
             provider: provider.into(),
             ..fixtures::account(&user.id)
         };
+        if crate::limits::current().one_account_per_user && !accounts.is_empty() {
+            err(
+                adapter.link_account(account.clone()).await,
+                ErrorKind::Conflict,
+                "link_account of a second account (one account per user)",
+            );
+            assert_eq!(
+                ok(
+                    adapter
+                        .get_account(&account.provider, &account.provider_account_id)
+                        .await,
+                    "get_account"
+                ),
+                None,
+                "a refused second account was stored"
+            );
+            continue;
+        }
         ok(adapter.link_account(account.clone()).await, "link_account");
         accounts.push(account);
+    }
+    if accounts.len() == 1 {
+        assert_eq!(
+            ok(
+                adapter
+                    .get_user_by_account(&accounts[0].provider, &accounts[0].provider_account_id)
+                    .await,
+                "get_user_by_account"
+            ),
+            Some(user.clone())
+        );
+        // Once it is unlinked, another can be linked.
+        ok(
+            adapter
+                .unlink_account(&accounts[0].provider, &accounts[0].provider_account_id)
+                .await,
+            "unlink_account",
+        );
+        let next = AdapterAccount {
+            provider: "google".into(),
+            ..fixtures::account(&user.id)
+        };
+        ok(
+            adapter.link_account(next.clone()).await,
+            "link_account after unlinking",
+        );
+        assert_eq!(
+            ok(
+                adapter
+                    .get_user_by_account(&next.provider, &next.provider_account_id)
+                    .await,
+                "get_user_by_account"
+            ),
+            Some(user)
+        );
+        return;
     }
     for account in &accounts {
         assert_eq!(

@@ -205,8 +205,11 @@ pub async fn create_authenticator_unknown_user_is_not_found(adapter: Arc<dyn Ada
 }
 
 /// Every field round-trips at its edges: no transports, not backed up, counter 0 and
-/// `u32::MAX` (WebAuthn's signature counter is an unsigned 32-bit number).
+/// `u32::MAX` (WebAuthn's signature counter is an unsigned 32-bit number), or the largest
+/// counter of a layout's documented [`Limits`](crate::Limits), one over which is
+/// `InvalidInput` and changes nothing.
 pub async fn authenticator_fields_round_trip(adapter: Arc<dyn Adapter>) {
+    let max_counter = crate::limits::current().max_counter;
     let user = fixtures::create_user(&adapter).await;
     let authenticator = AdapterAuthenticator {
         counter: 0,
@@ -231,14 +234,37 @@ pub async fn authenticator_fields_round_trip(adapter: Arc<dyn Adapter>) {
         ),
         Some(authenticator.clone())
     );
+    if let Some(over) = max_counter.checked_add(1) {
+        err(
+            adapter
+                .update_authenticator_counter(&authenticator.credential_id, over)
+                .await,
+            ErrorKind::InvalidInput,
+            "update_authenticator_counter past the layout's largest counter",
+        );
+        let mut too_big = fixtures::authenticator(&user.id, None);
+        too_big.counter = over;
+        err(
+            adapter.create_authenticator(too_big.clone()).await,
+            ErrorKind::InvalidInput,
+            "create_authenticator past the layout's largest counter",
+        );
+        assert_eq!(
+            ok(
+                adapter.get_authenticator(&too_big.credential_id).await,
+                "get"
+            ),
+            None
+        );
+    }
     let max = AdapterAuthenticator {
-        counter: u32::MAX,
+        counter: max_counter,
         ..authenticator.clone()
     };
     assert_eq!(
         ok(
             adapter
-                .update_authenticator_counter(&authenticator.credential_id, u32::MAX)
+                .update_authenticator_counter(&authenticator.credential_id, max_counter)
                 .await,
             "update_authenticator_counter to u32::MAX"
         ),

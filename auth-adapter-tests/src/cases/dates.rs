@@ -1,10 +1,12 @@
-//! The range of dates every backend stores: [`dates::MIN`]`..=`[`dates::MAX`], checked
-//! before any write, and read back as written at both ends.
+//! The range of dates every backend stores:
+//! [`dates::MIN`](auth_adapter_core::backend::dates::MIN)`..=`[`dates::MAX`](auth_adapter_core::backend::dates::MAX) (or the
+//! narrower range a layout documents in its [`Limits`](crate::Limits)), checked before any
+//! write, and read back as written at both ends.
 
 use std::sync::Arc;
 
 use auth_adapter_core::{
-    Adapter, AdapterSession, NewUser, SessionUpdate, UserUpdate, VerificationToken, backend::dates,
+    Adapter, AdapterSession, NewUser, SessionUpdate, UserUpdate, VerificationToken,
 };
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -13,19 +15,22 @@ use crate::fixtures;
 
 /// Dates just outside the range: one millisecond past each end, and chrono's own limits.
 fn outside() -> [DateTime<Utc>; 4] {
+    let limits = crate::limits::current();
     [
-        dates::MIN - TimeDelta::milliseconds(1),
+        limits.earliest_date - TimeDelta::milliseconds(1),
         DateTime::<Utc>::MIN_UTC,
         // MAX is chrono's last whole millisecond: past it only sub-millisecond time is left.
         DateTime::<Utc>::MAX_UTC,
-        dates::MAX + TimeDelta::nanoseconds(999_999),
+        limits.latest_date + TimeDelta::nanoseconds(999_999),
     ]
 }
 
 /// Users, sessions and verification tokens at both ends of the range are stored and read
 /// back unchanged by every method that returns them; using or deleting them works.
 pub async fn dates_at_both_ends_of_the_range_round_trip(adapter: Arc<dyn Adapter>) {
-    for (end, at) in [("MIN", dates::MIN), ("MAX", dates::MAX)] {
+    let limits = crate::limits::current();
+    let (earliest, latest) = (limits.earliest_date, limits.latest_date);
+    for (end, at) in [("MIN", earliest), ("MAX", latest)] {
         let what = |m: &str| format!("{m} with a date at {end}");
         let user = ok(
             adapter
@@ -66,7 +71,7 @@ pub async fn dates_at_both_ends_of_the_range_round_trip(adapter: Arc<dyn Adapter
             adapter.create_session(session.clone()).await,
             &what("create_session"),
         );
-        if at == dates::MAX {
+        if at == latest {
             assert_eq!(
                 ok(
                     adapter.get_session_and_user(&session.session_token).await,
@@ -78,15 +83,12 @@ pub async fn dates_at_both_ends_of_the_range_round_trip(adapter: Arc<dyn Adapter
                 adapter
                     .update_session(SessionUpdate {
                         session_token: session.session_token.clone(),
-                        expires: Some(dates::MAX - TimeDelta::days(1)),
+                        expires: Some(latest - TimeDelta::days(1)),
                     })
                     .await,
                 &what("update_session"),
             );
-            assert_eq!(
-                moved.map(|s| s.expires),
-                Some(dates::MAX - TimeDelta::days(1))
-            );
+            assert_eq!(moved.map(|s| s.expires), Some(latest - TimeDelta::days(1)));
             assert!(
                 ok(
                     adapter.delete_session(&session.session_token).await,
@@ -110,7 +112,7 @@ pub async fn dates_at_both_ends_of_the_range_round_trip(adapter: Arc<dyn Adapter
                 .await,
             &what("use_verification_token"),
         );
-        if at == dates::MAX {
+        if at == latest {
             assert_eq!(used, Some(token), "{}", what("use_verification_token"));
         } else {
             // Long expired: returned unchanged, or already dropped by the store.

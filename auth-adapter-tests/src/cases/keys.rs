@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 
-use auth_adapter_core::backend::validate::{MAX_KEY_BYTES, MAX_VARCHAR};
 use auth_adapter_core::{
     AccountUpdate, Adapter, AdapterAccount, AdapterSession, VerificationToken,
 };
@@ -239,19 +238,25 @@ pub async fn single_part_keys_with_pattern_characters_are_exact(adapter: Arc<dyn
     }
 }
 
-/// Every key a write stores has a limit, the same on every backend: over it is
-/// `InvalidInput` with nothing stored; at it, the write succeeds; a lookup takes a key of
-/// any length and answers "not found".
+/// Every key a write stores has a limit, the same on every backend (or the one a layout
+/// documents in its [`Limits`](crate::Limits)): over it is `InvalidInput` with nothing
+/// stored; at it, the write succeeds; a lookup takes a key of any length and answers "not
+/// found".
 pub async fn oversize_keys_are_invalid_and_lookups_of_any_size_are_not_found(
     adapter: Arc<dyn Adapter>,
 ) {
+    let limits = crate::limits::current();
     let user = fixtures::create_user(&adapter).await;
     let huge = "k".repeat(1 << 20);
 
     // Verification tokens: `identifier` in characters, `token` in bytes.
     let at_limit = VerificationToken {
-        identifier: "é".repeat(MAX_VARCHAR),
-        token: format!("{}{}", fixtures::uuid(), "t".repeat(MAX_KEY_BYTES - 36)),
+        identifier: "é".repeat(limits.max_varchar),
+        token: format!(
+            "{}{}",
+            fixtures::uuid(),
+            "t".repeat(limits.max_key.ascii_len() - 36)
+        ),
         expires: fixtures::fifteen_minutes_from_now(),
     };
     ok(
@@ -262,14 +267,14 @@ pub async fn oversize_keys_are_invalid_and_lookups_of_any_size_are_not_found(
         (
             "identifier",
             VerificationToken {
-                identifier: "é".repeat(MAX_VARCHAR + 1),
+                identifier: "é".repeat(limits.max_varchar + 1),
                 ..fixtures::verification_token("x")
             },
         ),
         (
             "token",
             VerificationToken {
-                token: "é".repeat(MAX_KEY_BYTES / 2 + 1),
+                token: limits.max_key.over_in_two_byte_chars(),
                 ..fixtures::verification_token(&fixtures::unique_email())
             },
         ),
@@ -304,8 +309,10 @@ pub async fn oversize_keys_are_invalid_and_lookups_of_any_size_are_not_found(
     // Authenticators: credential id in bytes (a WebAuthn id of 1023 bytes is 1364
     // characters of base64url; its `webauthn` account, a VARCHAR(255) in Auth.js's
     // schema, cannot hold that, so it is created alone here).
+    // (Or the longest a layout's VARCHAR credentialID holds.)
+    let long_len = 1364.min(limits.max_key.ascii_len());
     let mut long_id = fixtures::authenticator(&user.id, None);
-    long_id.credential_id = format!("{}{}", fixtures::uuid(), "A".repeat(1364 - 36));
+    long_id.credential_id = format!("{}{}", fixtures::uuid(), "A".repeat(long_len - 36));
     assert_eq!(
         ok(
             adapter.create_authenticator(long_id.clone()).await,
@@ -321,7 +328,7 @@ pub async fn oversize_keys_are_invalid_and_lookups_of_any_size_are_not_found(
         Some(long_id)
     );
     let mut over = fixtures::authenticator(&user.id, None);
-    over.credential_id = "A".repeat(MAX_KEY_BYTES + 1);
+    over.credential_id = "A".repeat(limits.max_key.ascii_len() + 1);
     err(
         adapter.create_authenticator(over.clone()).await,
         ErrorKind::InvalidInput,

@@ -171,10 +171,30 @@ pub async fn create_session_unknown_user_is_not_found(adapter: Arc<dyn Adapter>)
     }
 }
 
-/// `update_session` returns the updated session.
+/// `update_session` returns the updated session. (Where a layout stores `expires` in whole
+/// seconds, a fraction of a second is `InvalidInput` and changes nothing.)
 pub async fn update_session_returns_updated_row(adapter: Arc<dyn Adapter>) {
     let (user, session) = user_and_session(&adapter).await;
-    let new_expires = fixtures::now_ms() + TimeDelta::days(30) + TimeDelta::milliseconds(123);
+    let mut new_expires = fixtures::now_ms() + TimeDelta::days(30) + TimeDelta::milliseconds(123);
+    let limits = crate::limits::current();
+    if limits.expires(new_expires) != new_expires {
+        err(
+            adapter
+                .update_session(SessionUpdate::new(&session.session_token, new_expires))
+                .await,
+            ErrorKind::InvalidInput,
+            "update_session with a fraction of a second (whole-second expires)",
+        );
+        assert_eq!(
+            ok(
+                adapter.get_session_and_user(&session.session_token).await,
+                "get_session_and_user"
+            ),
+            Some((session.clone(), user.clone())),
+            "a refused update_session changed the session"
+        );
+        new_expires = limits.expires(new_expires);
+    }
     let expected = AdapterSession {
         expires: new_expires,
         ..session.clone()
@@ -375,7 +395,8 @@ pub async fn expired_session_is_kept_unchanged_or_dropped(adapter: Arc<dyn Adapt
 /// counts them), keeps those expiring at or after `at`.
 pub async fn delete_expired_removes_only_expired(adapter: Arc<dyn Adapter>) {
     let user = fixtures::create_user(&adapter).await;
-    let cutoff = fixtures::now_ms() + TimeDelta::minutes(5);
+    let limits = crate::limits::current();
+    let cutoff = limits.expires(fixtures::now_ms()) + TimeDelta::minutes(5);
     let make = |expires| AdapterSession {
         expires,
         ..fixtures::session(&user.id)
@@ -391,7 +412,7 @@ pub async fn delete_expired_removes_only_expired(adapter: Arc<dyn Adapter>) {
         expires,
         ..fixtures::verification_token(&email)
     };
-    let soon_token = mk_token(cutoff - TimeDelta::milliseconds(1));
+    let soon_token = mk_token(cutoff - limits.expires_step());
     let at_cutoff_token = mk_token(cutoff);
     for t in [&soon_token, &at_cutoff_token] {
         ok(

@@ -393,7 +393,13 @@ pub async fn update_user_missing_is_not_found(adapter: Arc<dyn Adapter>) {
 
 /// Deleting a user with several sessions, accounts and authenticators removes all of
 /// them; another user's records are untouched; verification tokens for the email stay.
+/// (Where the layout allows one account per user, the user has one account.)
 pub async fn delete_user_cascades_everything(adapter: Arc<dyn Adapter>) {
+    let providers: &[&str] = if crate::limits::current().one_account_per_user {
+        &["github"]
+    } else {
+        &["github", "google"]
+    };
     let doomed = fixtures::create_user(&adapter).await;
     let other = fixtures::create_user(&adapter).await;
     let email = doomed.email.clone().expect("fixture email");
@@ -407,7 +413,7 @@ pub async fn delete_user_cascades_everything(adapter: Arc<dyn Adapter>) {
             "create_session",
         ));
     }
-    for provider in ["github", "google"] {
+    for &provider in providers {
         let account = auth_adapter_core::AdapterAccount {
             provider: provider.into(),
             ..fixtures::account(&doomed.id)
@@ -416,16 +422,17 @@ pub async fn delete_user_cascades_everything(adapter: Arc<dyn Adapter>) {
     }
     for transports in [Some("usb"), None] {
         let a = fixtures::authenticator(&doomed.id, transports);
-        fixtures::register_authenticator(&adapter, &a).await;
-        accounts.push(
-            ok(
-                adapter
-                    .get_account("webauthn", &a.provider_account_id)
-                    .await,
-                "get_account",
-            )
-            .expect("webauthn account was linked"),
-        );
+        if fixtures::register_authenticator(&adapter, &a).await {
+            accounts.push(
+                ok(
+                    adapter
+                        .get_account("webauthn", &a.provider_account_id)
+                        .await,
+                    "get_account",
+                )
+                .expect("webauthn account was linked"),
+            );
+        }
         authenticators.push(a);
     }
     let other_session = ok(

@@ -13,6 +13,8 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::strategy::Union;
 
+use crate::limits::Limits;
+
 /// A user an operation names: the `n`th user the sequence created (deleted or not), or an
 /// id that no store ever assigns.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -181,8 +183,10 @@ fn owned2(v: Option<Option<&str>>) -> Option<Option<String>> {
 }
 
 impl Op {
-    /// The call this operation makes, with `resolve` turning user references into ids.
-    pub(crate) fn call(&self, resolve: impl Fn(&UserRef) -> String) -> Call {
+    /// The call this operation makes, with `resolve` turning user references into ids and
+    /// the `expires` of sessions and tokens made storable under `limits`.
+    pub(crate) fn call(&self, limits: &Limits, resolve: impl Fn(&UserRef) -> String) -> Call {
+        let expires = |minutes: i64| limits.expires(at(minutes));
         match self {
             Op::CreateUser {
                 email,
@@ -249,12 +253,12 @@ impl Op {
             } => Call::CreateSession(AdapterSession {
                 session_token: (*token).into(),
                 user_id: resolve(user),
-                expires: at(*expires_min),
+                expires: expires(*expires_min),
             }),
             Op::GetSessionAndUser(t) => Call::GetSessionAndUser((*t).into()),
             Op::UpdateSession { token, expires_min } => Call::UpdateSession(SessionUpdate {
                 session_token: (*token).into(),
-                expires: expires_min.map(at),
+                expires: expires_min.map(expires),
             }),
             Op::DeleteSession(t) => Call::DeleteSession((*t).into()),
             Op::DeleteSessionsByUserId(u) => Call::DeleteSessionsByUserId(resolve(u)),
@@ -265,7 +269,7 @@ impl Op {
             } => Call::CreateVerificationToken(VerificationToken {
                 identifier: (*identifier).into(),
                 token: (*token).into(),
-                expires: at(*expires_min),
+                expires: expires(*expires_min),
             }),
             Op::UseVerificationToken { identifier, token } => {
                 Call::UseVerificationToken((*identifier).into(), (*token).into())

@@ -13,6 +13,7 @@ use proptest_state_machine::ReferenceStateMachine;
 
 use super::ops::{self, Call, Op, UserRef};
 use crate::check::ErrorKind;
+use crate::limits::Limits;
 
 /// An answer of the adapter, with user ids in model space (`u0`, `u1`, …).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,6 +58,8 @@ pub(crate) struct ModelState {
     sessions: BTreeMap<String, AdapterSession>,
     tokens: BTreeMap<(String, String), VerificationToken>,
     authenticators: BTreeMap<String, AdapterAuthenticator>,
+    /// The backend's documented limits.
+    pub(crate) limits: Limits,
     /// The expected answer to the last operation applied.
     pub(crate) expected: Option<Expected>,
 }
@@ -194,7 +197,12 @@ impl ModelState {
                     account.provider.clone(),
                     account.provider_account_id.clone(),
                 );
-                if let Some(e) = self.refs(&account.user_id, self.accounts.contains_key(&key)) {
+                // Under a layout of one account per user, the user's first account takes
+                // that key too.
+                let taken = self.accounts.contains_key(&key)
+                    || (self.limits.one_account_per_user
+                        && self.accounts.values().any(|a| a.user_id == account.user_id));
+                if let Some(e) = self.refs(&account.user_id, taken) {
                     return e;
                 }
                 self.accounts.insert(key, account.clone());
@@ -331,7 +339,7 @@ impl ReferenceStateMachine for Reference {
     }
 
     fn apply(mut state: ModelState, op: &Op) -> ModelState {
-        let expected = state.answer(op.call(resolve));
+        let expected = state.answer(op.call(&state.limits, resolve));
         state.expected = Some(expected);
         state
     }

@@ -8,12 +8,15 @@ use auth_adapter_core::{Adapter, AdapterUser};
 use super::ops::{Call, Op, UserRef};
 use super::reference::{Answer, model_id};
 use crate::check::ErrorKind;
+use crate::limits::Limits;
 
 /// A backend under test and the ids it gave the users the sequence created.
 pub(crate) struct Sut {
     pub(crate) adapter: Arc<dyn Adapter>,
     /// `ids[n]` is the backend id of the `n`th created user.
     ids: Vec<String>,
+    /// The backend's documented limits (the dates it is given follow them).
+    limits: Limits,
 }
 
 /// A backend's answer in model space, or the kind of its error (with its message, which
@@ -21,10 +24,11 @@ pub(crate) struct Sut {
 pub(crate) type Got = Result<Answer, (ErrorKind, String)>;
 
 impl Sut {
-    pub(crate) fn new(adapter: Arc<dyn Adapter>) -> Self {
+    pub(crate) fn new(adapter: Arc<dyn Adapter>, limits: Limits) -> Self {
         Sut {
             adapter,
             ids: Vec::new(),
+            limits,
         }
     }
 
@@ -54,7 +58,7 @@ impl Sut {
 
     /// Runs `op` on the backend; answers in model space.
     pub(crate) async fn run(&mut self, op: &Op) -> Result<Got, String> {
-        let call = op.call(|u| self.resolve(u));
+        let call = op.call(&self.limits, |u| self.resolve(u));
         let is_create = matches!(call, Call::CreateUser(_));
         let answer = self.call(call).await;
         if is_create && let Ok(Answer::User(Some(user))) = &answer {
