@@ -88,6 +88,13 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({"error": code, "message": message}))).into_response()
 }
 
+/// A refused request body: status, error code, message.
+type Refusal = (StatusCode, &'static str, &'static str);
+
+fn refused((status, code, message): Refusal) -> Response {
+    error(status, code, message)
+}
+
 fn unavailable(err: &NotesError) -> Response {
     tracing::error!("{err}");
     error(
@@ -107,7 +114,7 @@ struct NoteBody {
 }
 
 /// The note text of a JSON body, or the 4xx answer to it.
-fn note_text(headers: &HeaderMap, body: &Bytes) -> Result<String, Response> {
+fn note_text(headers: &HeaderMap, body: &Bytes) -> Result<String, Refusal> {
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -117,14 +124,14 @@ fn note_text(headers: &HeaderMap, body: &Bytes) -> Result<String, Response> {
                 .starts_with("application/json")
         });
     if !json {
-        return Err(error(
+        return Err((
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "invalid_request",
             "send the note as JSON (Content-Type: application/json)",
         ));
     }
     let Ok(NoteBody { text }) = serde_json::from_slice(body) else {
-        return Err(error(
+        return Err((
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "the body must be {\"text\": \"…\"}",
@@ -132,7 +139,7 @@ fn note_text(headers: &HeaderMap, body: &Bytes) -> Result<String, Response> {
     };
     let chars = text.chars().count();
     if text.trim().is_empty() || chars > MAX_NOTE_CHARS {
-        return Err(error(
+        return Err((
             StatusCode::BAD_REQUEST,
             "invalid_text",
             "a note's text must be 1 to 10000 characters, not only spaces",
@@ -164,7 +171,7 @@ async fn create(
 ) -> Response {
     let text = match note_text(&headers, &body) {
         Ok(text) => text,
-        Err(answer) => return answer,
+        Err(refusal) => return refused(refusal),
     };
     match state.notes.create(&session.user.id, &text).await {
         Ok(note) => (StatusCode::CREATED, Json(note)).into_response(),
@@ -181,7 +188,7 @@ async fn update(
 ) -> Response {
     let text = match note_text(&headers, &body) {
         Ok(text) => text,
-        Err(answer) => return answer,
+        Err(refusal) => return refused(refusal),
     };
     match state.notes.update(&session.user.id, &id, &text).await {
         Ok(Some(note)) => Json(note).into_response(),
