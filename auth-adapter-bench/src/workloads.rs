@@ -129,6 +129,7 @@ pub(crate) fn dataset_size(workload: Workload, users: usize, sessions: usize) ->
         Workload::GetSessionAndUser
         | Workload::BusyUser
         | Workload::Extractor
+        | Workload::Notes
         | Workload::HttpSession
         | Workload::Pooler => (users, sessions),
         // Sessions are created for existing users.
@@ -163,6 +164,7 @@ pub(crate) fn adapter_op(
         Workload::GetSessionAndUser
         | Workload::BusyUser
         | Workload::Extractor
+        | Workload::Notes
         | Workload::HttpSession
         | Workload::Pooler
         | Workload::JwtDecode

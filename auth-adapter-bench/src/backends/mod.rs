@@ -34,6 +34,9 @@ pub(crate) trait Store: Send + Sync {
     /// The same backend as a counter store (the limits of `passwordless`).
     fn counters(&self) -> Arc<dyn CounterStore>;
 
+    /// The same backend as the examples open it (the `notes` workload's notes store).
+    fn example_backend(&self) -> rest_api::Backend;
+
     /// `get_session_and_user` written by hand with the raw driver, reading the same rows.
     async fn raw_lookups(&self, data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError>;
 
