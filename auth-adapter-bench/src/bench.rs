@@ -13,6 +13,7 @@ use crate::extractor;
 use crate::http_session;
 use crate::js;
 use crate::jwt_decode;
+use crate::notes;
 use crate::passwordless;
 use crate::pooler;
 use crate::report::{self, BusySummary, Kind, RatioSummary, Row};
@@ -232,6 +233,24 @@ async fn run_workload(
     let data: Arc<Dataset> = Arc::new(workloads::seed(&adapter, id, users, sessions).await?);
     if workload == Workload::Extractor {
         let (rows, ratios) = extractor::run(options, kind.name(), &adapter, &data, id).await?;
+        for row in &rows {
+            log_row(row, options.json);
+        }
+        for r in &ratios {
+            log_ratio(r, options.json);
+        }
+        out.ratios.extend(ratios);
+        return Ok(rows);
+    }
+    if workload == Workload::Notes {
+        if store.example_backend().is_none() {
+            out.notes.push(format!(
+                "{}: notes skipped (the examples run on memory, SQLite, PostgreSQL and Redis)",
+                kind.name()
+            ));
+            return Ok(Vec::new());
+        }
+        let (rows, ratios) = notes::run(options, kind.name(), store, &data).await?;
         for row in &rows {
             log_row(row, options.json);
         }

@@ -88,10 +88,13 @@ pub(crate) enum Workload {
     /// Other users' sign-ins by email code, alone and while one recipient is under a
     /// wrong-code attack: their p99 both ways.
     PasswordlessAttack,
+    /// `GET /api/notes` of the `rest-api` example through the `AuthSession` extractor,
+    /// against the same handler with no authentication, on the same notes store.
+    Notes,
 }
 
 impl Workload {
-    pub(crate) const ALL: [Workload; 11] = [
+    pub(crate) const ALL: [Workload; 12] = [
         Workload::GetSessionAndUser,
         Workload::SignIn,
         Workload::CreateDeleteSession,
@@ -103,6 +106,7 @@ impl Workload {
         Workload::JwtDecode,
         Workload::Passwordless,
         Workload::PasswordlessAttack,
+        Workload::Notes,
     ];
 
     /// The name on the command line, in the output and in `interop/bench.mjs`.
@@ -119,6 +123,7 @@ impl Workload {
             Workload::JwtDecode => "jwt_decode",
             Workload::Passwordless => "passwordless",
             Workload::PasswordlessAttack => "passwordless_attack",
+            Workload::Notes => "notes",
         }
     }
 
@@ -165,7 +170,7 @@ OPTIONS:
                        comma list (default all)
   --workload W         get_session_and_user|sign_in|create_delete_session|verification_token|
                        busy_user|extractor|http_session|pooler|jwt_decode|passwordless|
-                       passwordless_attack|all, or a comma list
+                       passwordless_attack|notes|all, or a comma list
                        (default all)
   --concurrency LIST   comma list of concurrent tasks per row (default 1,16)
   --duration D         measured time per row: 5s, 500ms, or seconds (default 5s)
@@ -247,6 +252,10 @@ WORKLOADS:
                          both ways (ratio during ÷ without), the attack's rate, and how many
                          guesses were evaluated (at most 5: the rest are refused unread; more
                          fails the run)
+  notes                  GET /api/notes of examples/rest-api (2 notes per user, in a notes
+                         table / hash on the same store) through the AuthSession extractor
+                         with a session cookie, against the same handler with no
+                         authentication; the ratio (target: signing in costs <= 10 %)
 
 ENVIRONMENT:
   DATABASE_URL         PostgreSQL server for --backend postgres (a schema is created per run)

@@ -14,6 +14,7 @@ mod extractor;
 mod http_session;
 mod js;
 mod jwt_decode;
+mod notes;
 mod passwordless;
 mod pooler;
 mod report;

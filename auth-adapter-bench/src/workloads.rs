@@ -136,6 +136,7 @@ pub(crate) fn dataset_size(workload: Workload, users: usize, sessions: usize) ->
         Workload::GetSessionAndUser
         | Workload::BusyUser
         | Workload::Extractor
+        | Workload::Notes
         | Workload::HttpSession
         | Workload::Pooler => (users, sessions),
         // Sessions are created for existing users.
@@ -170,6 +171,7 @@ pub(crate) fn adapter_op(
         Workload::GetSessionAndUser
         | Workload::BusyUser
         | Workload::Extractor
+        | Workload::Notes
         | Workload::HttpSession
         | Workload::Pooler
         | Workload::JwtDecode

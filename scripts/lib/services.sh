@@ -405,6 +405,26 @@ ensure_interop() {
     fi
 }
 
+# Finds a Chromium for the browser tests (driven headless by playwright-core from interop/)
+# and exports CHROMIUM, its path; installs Debian's `chromium` when it is missing. Set
+# CHROMIUM to use a Chromium or Chrome of your own.
+ensure_chromium() {
+    if [ -n "${CHROMIUM:-}" ]; then
+        [ -x "$CHROMIUM" ] || aa_die "CHROMIUM=$CHROMIUM is not an executable"
+        export CHROMIUM
+        return
+    fi
+    local found
+    found=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+    if [ -z "$found" ]; then
+        aa_install Chromium chromium
+        found=$(command -v chromium || true)
+        [ -n "$found" ] || aa_die "the Debian package chromium installed no chromium command"
+    fi
+    CHROMIUM=$found
+    export CHROMIUM
+}
+
 stop_services() {
     if [ -n "$AA_MARIADB_PID" ]; then
         kill "$AA_MARIADB_PID" 2>/dev/null || true

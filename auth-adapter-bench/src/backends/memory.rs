@@ -24,6 +24,10 @@ impl MemoryStore {
 
 #[async_trait]
 impl Store for MemoryStore {
+    fn example_backend(&self) -> Option<rest_api::Backend> {
+        Some(rest_api::Backend::Memory(Arc::clone(&self.adapter)))
+    }
+
     fn adapter(&self) -> Arc<dyn Adapter> {
         Arc::clone(&self.adapter) as Arc<dyn Adapter>
     }

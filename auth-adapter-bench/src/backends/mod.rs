@@ -35,6 +35,10 @@ pub(crate) trait Store: Send + Sync {
     /// The same backend as a counter store (the limits of `passwordless`).
     fn counters(&self) -> Arc<dyn CounterStore>;
 
+    /// The same backend as the examples open it (the `notes` workload's notes store);
+    /// `None` for a store the examples do not run on (MySQL).
+    fn example_backend(&self) -> Option<rest_api::Backend>;
+
     /// `get_session_and_user` written by hand with the raw driver, reading the same rows.
     async fn raw_lookups(&self, data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError>;
 

@@ -93,6 +93,10 @@ impl MySqlStore {
 
 #[async_trait]
 impl Store for MySqlStore {
+    fn example_backend(&self) -> Option<rest_api::Backend> {
+        None
+    }
+
     fn adapter(&self) -> Arc<dyn Adapter> {
         Arc::clone(&self.adapter) as Arc<dyn Adapter>
     }

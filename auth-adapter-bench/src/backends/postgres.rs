@@ -77,6 +77,10 @@ async fn drop_schema(pool: &PgPool, schema: &str) -> Result<(), BoxError> {
 
 #[async_trait]
 impl Store for PgStore {
+    fn example_backend(&self) -> Option<rest_api::Backend> {
+        Some(rest_api::Backend::Postgres(Arc::clone(&self.adapter)))
+    }
+
     fn adapter(&self) -> Arc<dyn Adapter> {
         Arc::clone(&self.adapter) as Arc<dyn Adapter>
     }

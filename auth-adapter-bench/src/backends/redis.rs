@@ -44,6 +44,10 @@ impl RedisStore {
 
 #[async_trait]
 impl Store for RedisStore {
+    fn example_backend(&self) -> Option<rest_api::Backend> {
+        Some(rest_api::Backend::Redis(Arc::clone(&self.adapter)))
+    }
+
     fn adapter(&self) -> Arc<dyn Adapter> {
         Arc::clone(&self.adapter) as Arc<dyn Adapter>
     }

@@ -53,6 +53,10 @@ async fn adapter_on(path: &std::path::Path) -> Result<Arc<SqliteAdapter>, BoxErr
 
 #[async_trait]
 impl Store for SqliteStore {
+    fn example_backend(&self) -> Option<rest_api::Backend> {
+        Some(rest_api::Backend::Sqlite(Arc::clone(&self.adapter)))
+    }
+
     fn adapter(&self) -> Arc<dyn Adapter> {
         Arc::clone(&self.adapter) as Arc<dyn Adapter>
     }

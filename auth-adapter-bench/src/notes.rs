@@ -1,0 +1,156 @@
+//! The `notes` workload: what signing in costs a REST API. `GET /api/notes` of the
+//! `rest-api` example (its router, its notes store on the same backend) with a session
+//! cookie, through the `AuthSession` extractor, against the same handler with no
+//! authentication (the user named in a header), interleaved on the same data.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use auth_adapter_core::cookies::SESSION_COOKIE;
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::State;
+use axum::http::header::COOKIE;
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rest_api::{ApiState, Notes};
+use tower::ServiceExt;
+
+use crate::BoxError;
+use crate::backends::Store;
+use crate::cli::{Options, Workload};
+use crate::report::{self, Kind, RatioSummary, Row};
+use crate::runner::{self, Op};
+use crate::workloads::Dataset;
+
+/// The least authenticated ÷ unauthenticated ops/s may be: signing in adds at most 10 %.
+pub(crate) const TARGET: f64 = 0.9;
+
+/// Notes each user has.
+const NOTES_PER_USER: usize = 2;
+
+/// The header the unauthenticated handler takes the user from.
+const USER_HEADER: &str = "x-user-id";
+
+/// The same list as the example's handler, for the user the request names.
+async fn list_unauthenticated(State(notes): State<Arc<dyn Notes>>, headers: HeaderMap) -> Response {
+    let user = headers
+        .get(USER_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    match notes.list(user).await {
+        Ok(list) => axum::Json(list).into_response(),
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
+/// `GET /api/notes` for a random session: with its cookie, or naming its user.
+struct ListNotes {
+    router: Router,
+    data: Arc<Dataset>,
+    authenticated: bool,
+}
+
+#[async_trait]
+impl Op for ListNotes {
+    async fn call(&self, rand: u64) -> Result<(), String> {
+        let sessions = self.data.session_tokens.len().max(1) as u64;
+        let i = usize::try_from(rand % sessions).unwrap_or(0);
+        let token = self.data.session_tokens.get(i).map_or("", String::as_str);
+        let users = self.data.user_ids.len().max(1);
+        let user = self.data.user_ids.get(i % users).map_or("", String::as_str);
+        let request = Request::get("/api/notes");
+        let request = if self.authenticated {
+            request.header(COOKIE, format!("{SESSION_COOKIE}={token}"))
+        } else {
+            request.header(USER_HEADER, user)
+        };
+        let request = request.body(Body::empty()).map_err(|e| e.to_string())?;
+        let response = match self.router.clone().oneshot(request).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        };
+        if response.status() != StatusCode::OK {
+            return Err(format!("GET /api/notes answered {}", response.status()));
+        }
+        let body = to_bytes(response.into_body(), 1 << 20)
+            .await
+            .map_err(|e| format!("reading the body: {e}"))?;
+        let list: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|e| format!("not JSON: {e}"))?;
+        match list.as_array() {
+            Some(notes) if notes.len() == NOTES_PER_USER => Ok(()),
+            _ => Err(format!(
+                "GET /api/notes answered not the user's {NOTES_PER_USER} notes: {list}"
+            )),
+        }
+    }
+}
+
+/// The rows of one backend, at every concurrency, and the ratio of each.
+pub(crate) async fn run(
+    options: &Options,
+    backend: &str,
+    store: &dyn Store,
+    data: &Arc<Dataset>,
+) -> Result<(Vec<Row>, Vec<RatioSummary>), BoxError> {
+    let settings = rest_api::Settings::from_vars(|name| {
+        (name == "AUTH_SECRET").then(|| crate::extractor::SECRET.to_owned())
+    })?;
+    let example = store.example_backend().ok_or(
+        "the examples do not run on this store (notes is for memory, SQLite, PostgreSQL and Redis)",
+    )?;
+    let state = ApiState::open(&settings, &example).await?;
+    for user in &data.user_ids {
+        for n in 0..NOTES_PER_USER {
+            state.notes.create(user, &format!("note {n}")).await?;
+        }
+    }
+    let authenticated = rest_api::app(state.clone());
+    let unauthenticated = Router::new()
+        .route("/api/notes", get(list_unauthenticated))
+        .with_state(state.notes.clone());
+    let ops: Vec<(Kind, &str, Arc<dyn Op>)> = vec![
+        (
+            Kind::Adapter,
+            "GET /api/notes, no authentication",
+            Arc::new(ListNotes {
+                router: unauthenticated,
+                data: Arc::clone(data),
+                authenticated: false,
+            }),
+        ),
+        (
+            Kind::Axum,
+            "GET /api/notes through AuthSession",
+            Arc::new(ListNotes {
+                router: authenticated,
+                data: Arc::clone(data),
+                authenticated: true,
+            }),
+        ),
+    ];
+    let workload = Workload::Notes.name();
+    let mut rows = Vec::new();
+    let mut ratios = Vec::new();
+    for (i, &concurrency) in options.concurrency.iter().enumerate() {
+        let seed = (i as u64) << 32 | 0x4e07;
+        let mut group =
+            runner::measure_rows(&ops, backend, workload, concurrency, options.duration, seed)
+                .await;
+        report::fill_ratios(&mut group);
+        if let [bare, guarded, ..] = &group[..] {
+            ratios.push(RatioSummary::new(
+                backend,
+                workload,
+                concurrency,
+                "ops/s: GET /api/notes through AuthSession ÷ with no authentication",
+                report::ratio(guarded.ops_per_sec, bare.ops_per_sec),
+                Some(TARGET),
+            ));
+        }
+        rows.extend(group);
+    }
+    Ok((rows, ratios))
+}
