@@ -4,8 +4,8 @@
 //! Every case gets its own database `aa_<unix time>_<random>` and its own small pool (a
 //! pool is tied to the tokio runtime that opened it, and every `#[tokio::test]` has its
 //! own runtime). The first case of each test process drops the databases these tests made
-//! more than an hour ago (no run takes that long, so none of them is in use). Databases
-//! named otherwise are never touched.
+//! more than an hour ago (no run takes that long, so none of them is in use), unless another
+//! process is doing it (a named lock). Databases named otherwise are never touched.
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -82,6 +82,16 @@ async fn drop_stale_databases(conn: &mut MySqlConnection) {
     if CLEANED.swap(true, Ordering::SeqCst) {
         return;
     }
+    // nextest runs every test in a process of its own: one of them cleans, the others
+    // (which would only wait on each other's DROPs) go on.
+    let cleaner: Option<i64> =
+        sqlx::query_scalar("SELECT GET_LOCK('auth_adapter_mysql_tests_cleanup', 0)")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap_or(None);
+    if cleaner != Some(1) {
+        return;
+    }
     let names: Vec<String> = sqlx::query_scalar(
         "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'aa\\_%'",
     )
@@ -102,6 +112,9 @@ async fn drop_stale_databases(conn: &mut MySqlConnection) {
             .await;
         }
     }
+    let _ = sqlx::query("SELECT RELEASE_LOCK('auth_adapter_mysql_tests_cleanup')")
+        .execute(&mut *conn)
+        .await;
 }
 
 /// A new, empty database; its URL.
