@@ -14,11 +14,8 @@ use std::sync::Arc;
 use auth_adapter_axum::{
     AuthConfig, AuthSession, BoundTokens, ClientIp, Session, bound_token_router, session_cookies,
 };
-use auth_adapter_core::{
-    Adapter, AdapterSession, CounterStore, MemoryAdapter, NewUser, TokenFormat, TokenStore,
-    generate_session_token,
-};
-use auth_adapter_tests::interop::app::{Fresh, Store, within};
+use auth_adapter_core::{Adapter, AdapterSession, NewUser, TokenFormat, generate_session_token};
+use auth_adapter_tests::interop::app::{Stores, within};
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
 use axum::response::Response;
@@ -34,7 +31,7 @@ const COOKIE: &str = "__Secure-authjs.session-token";
 struct App {
     router: Router,
     adapter: Arc<dyn Adapter>,
-    fresh: Option<Fresh>,
+    stores: Stores,
 }
 
 async fn me(session: AuthSession) -> Json<Value> {
@@ -53,32 +50,12 @@ async fn me(session: AuthSession) -> Json<Value> {
 
 impl App {
     async fn new(backend: &str) -> App {
-        type Stores = (
-            Arc<dyn Adapter>,
-            Arc<dyn CounterStore>,
-            Arc<dyn TokenStore>,
-            Option<Fresh>,
+        let stores = Stores::open(backend).await;
+        let (adapter, counters, tokens) = (
+            stores.adapter.clone(),
+            stores.counters.clone(),
+            stores.tokens.clone(),
         );
-        let (adapter, counters, tokens, fresh): Stores = match backend {
-            "memory" => {
-                let store = Arc::new(MemoryAdapter::new());
-                (store.clone(), store.clone(), store, None)
-            }
-            other => {
-                let kind = match other {
-                    "postgres" => Store::Postgres,
-                    "sqlite" => Store::Sqlite,
-                    _ => Store::Redis,
-                };
-                let fresh = kind.fresh().await;
-                (
-                    fresh.adapter.clone(),
-                    fresh.counters.clone(),
-                    fresh.tokens.clone(),
-                    Some(fresh),
-                )
-            }
-        };
         let config = AuthConfig::builder(adapter.clone())
             .secret("bound tokens secret")
             .site_url(SITE)
@@ -95,14 +72,14 @@ impl App {
         App {
             router,
             adapter,
-            fresh,
+            stores,
         }
     }
 
     async fn done(self) {
-        if let Some(fresh) = self.fresh {
-            fresh.remove().await;
-        }
+        drop(self.router);
+        drop(self.adapter);
+        self.stores.remove().await;
     }
 
     /// A signed-in user: its id and its session cookie.
@@ -314,24 +291,7 @@ async fn unknown_tokens_are_throttled_per_address(backend: &str) {
     app.done().await;
 }
 
-macro_rules! on_every_backend {
-    ($($case:ident),* $(,)?) => {
-        mod memory {
-            $(#[tokio::test] async fn $case() { super::$case("memory").await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $case() { super::$case("postgres").await })*
-        }
-        mod sqlite {
-            $(#[tokio::test] async fn $case() { super::$case("sqlite").await })*
-        }
-        mod redis {
-            $(#[tokio::test] async fn $case() { super::$case("redis").await })*
-        }
-    };
-}
-
-on_every_backend!(
+auth_adapter_tests::on_every_backend!(
     a_bound_token_is_a_bearer_principal_and_signs_in,
     unknown_tokens_are_throttled_per_address,
 );

@@ -12,10 +12,10 @@ use std::sync::Arc;
 use auth_adapter_axum::{
     AuthConfig, FromRef, Strategy, jwt::SessionJwt, passwordless_router, session_cookies,
 };
-use auth_adapter_core::{Adapter, CounterStore, MemoryAdapter};
+use auth_adapter_core::Adapter;
 use auth_adapter_passwordless::Passwordless;
 use auth_adapter_tests::cases::passwordless::phone;
-use auth_adapter_tests::interop::app::{Fresh, Store, within};
+use auth_adapter_tests::interop::app::{Stores, within};
 use auth_adapter_tests::passwordless::RecordingSender;
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
@@ -50,27 +50,13 @@ struct App {
     router: Router,
     adapter: Arc<dyn Adapter>,
     sender: Arc<RecordingSender>,
-    fresh: Option<Fresh>,
+    stores: Stores,
 }
 
 impl App {
     async fn new(backend: &str, strategy: Strategy) -> App {
-        let (adapter, counters, fresh): (Arc<dyn Adapter>, Arc<dyn CounterStore>, _) = match backend
-        {
-            "memory" => {
-                let store = Arc::new(MemoryAdapter::new());
-                (store.clone(), store, None)
-            }
-            other => {
-                let kind = match other {
-                    "postgres" => Store::Postgres,
-                    "sqlite" => Store::Sqlite,
-                    _ => Store::Redis,
-                };
-                let fresh = kind.fresh().await;
-                (fresh.adapter.clone(), fresh.counters.clone(), Some(fresh))
-            }
-        };
+        let stores = Stores::open(backend).await;
+        let (adapter, counters) = (stores.adapter.clone(), stores.counters.clone());
         let sender = Arc::new(RecordingSender::new());
         let state = State {
             auth: AuthConfig::builder(adapter.clone())
@@ -94,14 +80,14 @@ impl App {
             router,
             adapter,
             sender,
-            fresh,
+            stores,
         }
     }
 
     async fn done(self) {
-        if let Some(fresh) = self.fresh {
-            fresh.remove().await;
-        }
+        drop(self.router);
+        drop(self.adapter);
+        self.stores.remove().await;
     }
 
     async fn send(&self, request: Request<Body>) -> Response {
@@ -468,24 +454,7 @@ async fn cross_site_posts_and_bad_bodies_are_refused(backend: &str) {
     app.done().await;
 }
 
-macro_rules! on_every_backend {
-    ($($case:ident),* $(,)?) => {
-        mod memory {
-            $(#[tokio::test] async fn $case() { super::$case("memory").await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $case() { super::$case("postgres").await })*
-        }
-        mod sqlite {
-            $(#[tokio::test] async fn $case() { super::$case("sqlite").await })*
-        }
-        mod redis {
-            $(#[tokio::test] async fn $case() { super::$case("redis").await })*
-        }
-    };
-}
-
-on_every_backend!(
+auth_adapter_tests::on_every_backend!(
     an_email_code_signs_in_and_sign_out_ends_the_session,
     an_sms_code_signs_a_phone_user_in,
     a_magic_link_signs_in_by_json_and_through_its_confirm_page,

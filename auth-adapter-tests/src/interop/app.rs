@@ -108,6 +108,77 @@ enum Cleanup {
 /// one this test left behind (a panic skips [`Fresh::remove`]).
 const PG_MARK: &str = "auth-adapter-postgres test schema, created at unix time ";
 
+/// Expands to one `#[tokio::test]` per case and backend, in modules `memory`, `postgres`,
+/// `sqlite` and `redis`: each calls `super::case(backend)` with the backend's name, which
+/// [`Stores::open`] takes. For HTTP tests that run the same scenario on every store.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($case:ident),* $(,)?) => {
+        mod memory {
+            $(#[tokio::test] async fn $case() { super::$case("memory").await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $case() { super::$case("postgres").await })*
+        }
+        mod sqlite {
+            $(#[tokio::test] async fn $case() { super::$case("sqlite").await })*
+        }
+        mod redis {
+            $(#[tokio::test] async fn $case() { super::$case("redis").await })*
+        }
+    };
+}
+
+/// One backend as the sign-in layer takes it: the same value as each store trait, and what
+/// to remove afterwards (nothing for memory).
+#[derive(Debug)]
+pub struct Stores {
+    /// The store of users, sessions and tokens.
+    pub adapter: Arc<dyn Adapter>,
+    /// The store of counters.
+    pub counters: Arc<dyn CounterStore>,
+    /// The store of bound tokens.
+    pub tokens: Arc<dyn TokenStore>,
+    fresh: Option<Fresh>,
+}
+
+impl Stores {
+    /// A fresh store of `backend`: `memory`, `postgres`, `sqlite` or `redis` (the names
+    /// [`on_every_backend!`](crate::on_every_backend) passes).
+    pub async fn open(backend: &str) -> Stores {
+        let kind = match backend {
+            "memory" => {
+                let store = Arc::new(auth_adapter_core::MemoryAdapter::new());
+                return Stores {
+                    adapter: store.clone(),
+                    counters: store.clone(),
+                    tokens: store,
+                    fresh: None,
+                };
+            }
+            "postgres" => Store::Postgres,
+            "sqlite" => Store::Sqlite,
+            "redis" => Store::Redis,
+            other => panic!("no backend called {other}"),
+        };
+        let fresh = kind.fresh().await;
+        Stores {
+            adapter: fresh.adapter.clone(),
+            counters: fresh.counters.clone(),
+            tokens: fresh.tokens.clone(),
+            fresh: Some(fresh),
+        }
+    }
+
+    /// Removes the store.
+    pub async fn remove(self) {
+        drop((self.adapter, self.counters, self.tokens));
+        if let Some(fresh) = self.fresh {
+            fresh.remove().await;
+        }
+    }
+}
+
 impl Store {
     /// A new, empty store of this kind, migrated, with what the app needs to reach it.
     pub async fn fresh(self) -> Fresh {
