@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use auth_adapter_core::backend::dates;
 use auth_adapter_core::{
     AdapterError, AdapterUser, BoundToken, CounterStore, NewTokenBinding, TokenError, TokenFormat,
-    TokenSecret, TokenStore,
+    TokenSecret, TokenStore, client_bucket,
 };
 use axum::Json;
 use axum::Router;
@@ -129,21 +129,6 @@ impl fmt::Debug for Bound {
 /// The most blocked addresses one instance remembers (older ones are dropped first).
 const MAX_BLOCKED: usize = 10_000;
 
-/// The bucket of a client address: IPv4, an IPv6 /64, or `unknown` (one shared bucket).
-fn bucket(ip: Option<IpAddr>) -> String {
-    match ip {
-        None => "unknown".to_owned(),
-        Some(IpAddr::V4(v4)) => v4.to_string(),
-        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-        },
-    }
-}
-
 impl Bound {
     pub(crate) fn new(tokens: BoundTokens, secret: &str) -> Result<Self, ConfigError> {
         let secret = TokenSecret::new(secret).map_err(|_| ConfigError::EmptySecret)?;
@@ -190,7 +175,7 @@ impl Bound {
         ip: Option<IpAddr>,
         now: DateTime<Utc>,
     ) -> Result<Option<AuthSession>, AuthRejection> {
-        let bucket = bucket(ip);
+        let bucket = client_bucket(ip);
         if let Some(retry_after) = self.still_blocked(&bucket) {
             return Err(AuthRejection::RateLimited { retry_after });
         }
@@ -479,23 +464,5 @@ async fn auth_with_token(
             no_store((signed_in, Json(body)).into_response())
         }
         Err(err) => AuthRejection::from_store(&err).into_response(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::bucket;
-
-    #[test]
-    fn ipv6_clients_share_their_64_and_mapped_v4_is_v4() {
-        assert_eq!(
-            bucket(Some("2001:db8:1:2:3:4:5:6".parse().unwrap())),
-            bucket(Some("2001:db8:1:2:ffff::1".parse().unwrap()))
-        );
-        assert_eq!(
-            bucket(Some("::ffff:203.0.113.7".parse().unwrap())),
-            "203.0.113.7"
-        );
-        assert_eq!(bucket(None), "unknown");
     }
 }

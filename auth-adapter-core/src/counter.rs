@@ -51,6 +51,36 @@ pub trait CounterStore: Debug + Send + Sync + 'static {
     async fn purge_expired(&self) -> Result<u64>;
 }
 
+/// The bucket a client address is counted in by a per-address limit: an IPv4 address (an
+/// IPv4-mapped IPv6 one as IPv4), an IPv6 /64 (one subscriber gets a whole /64, so one
+/// address each would be no limit), or `unknown` for a client without an address (all such
+/// clients share one bucket: the limit fails closed).
+///
+/// ```
+/// use auth_adapter_core::client_bucket;
+/// assert_eq!(client_bucket(Some("::ffff:203.0.113.7".parse().unwrap())), "203.0.113.7");
+/// assert_eq!(client_bucket(Some("2001:db8:1:2:3::9".parse().unwrap())), "2001:db8:1:2::/64");
+/// assert_eq!(client_bucket(None), "unknown");
+/// assert_eq!(
+///     client_bucket(Some("2001:db8:1:2:3:4:5:6".parse().unwrap())),
+///     client_bucket(Some("2001:db8:1:2:ffff::1".parse().unwrap()))
+/// );
+/// ```
+pub fn client_bucket(ip: Option<std::net::IpAddr>) -> String {
+    use std::net::IpAddr;
+    match ip {
+        None => "unknown".to_owned(),
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 /// The longest window a counter takes: a year.
 pub const MAX_WINDOW: TimeDelta = TimeDelta::days(366);
 

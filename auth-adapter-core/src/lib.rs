@@ -95,7 +95,7 @@ mod token_store;
 
 pub use adapter::Adapter;
 pub use bound_token::{BoundToken, TokenError, TokenFormat, TokenHash, TokenSecret};
-pub use counter::{Count, CounterStore, MAX_WINDOW};
+pub use counter::{Count, CounterStore, MAX_WINDOW, client_bucket};
 pub use error::{AdapterError, Entity, Result};
 #[cfg(feature = "memory")]
 pub use memory::MemoryAdapter;

@@ -42,17 +42,7 @@ impl Client {
     /// The key of this client's bucket: an IPv4 address, an IPv6 /64 (one subscriber gets a
     /// whole /64, so one address each would be no limit), or `unknown`.
     pub(crate) fn bucket(&self) -> String {
-        match self.ip {
-            None => "unknown".to_owned(),
-            Some(IpAddr::V4(v4)) => v4.to_string(),
-            Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
-                Some(v4) => v4.to_string(),
-                None => {
-                    let s = v6.segments();
-                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-                }
-            },
-        }
+        auth_adapter_core::client_bucket(self.ip)
     }
 }
 
