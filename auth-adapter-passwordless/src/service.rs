@@ -525,7 +525,7 @@ impl Passwordless {
             .create_session(AdapterSession {
                 session_token: generate_session_token(),
                 user_id: user.id.clone(),
-                expires: whole_seconds(self.inner.policy.expires_from(now)),
+                expires: self.inner.policy.expires_from(now),
             })
             .await?;
         Ok(SignedIn {
