@@ -441,15 +441,7 @@ struct AuthWithTokenBody {
 
 /// Whether a browser says the request comes from another site.
 fn from_another_site(config: &AuthConfig, headers: &HeaderMap) -> bool {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(site) = header("sec-fetch-site") {
-        return !(site == "same-origin" || site == "none");
-    }
-    match (header("origin"), config.origin()) {
-        (Some(origin), Some(expected)) => !origin.eq_ignore_ascii_case(expected),
-        (Some(_), None) => true,
-        (None, _) => false,
-    }
+    csrf::sender(headers, config) == csrf::Sender::Elsewhere
 }
 
 async fn auth_with_token(
