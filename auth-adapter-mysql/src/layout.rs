@@ -6,6 +6,7 @@
 //! [`Adapter`](auth_adapter_core::Adapter) contract promises, [`Columns`] says how narrow,
 //! and the adapter refuses what would not fit (see [`crate::checks`]).
 
+use auth_adapter_core::backend::ids;
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Which Auth.js layout the tables are in. See the [crate docs](crate#layouts).
@@ -140,37 +141,14 @@ impl Layout {
         }
     }
 
-    /// A new user id as the JavaScript side makes it: a cuid-like id for Prisma (`c`, then
-    /// 24 lowercase base-36 characters: 8 of the time in milliseconds and 16 random ones),
-    /// `crypto.randomUUID()`'s form for Drizzle.
+    /// A new user id as the JavaScript side makes it: a cuid-like id for Prisma
+    /// ([`ids::cuid`]), `crypto.randomUUID()`'s form for Drizzle ([`ids::uuid`]).
     pub(crate) fn new_id(self) -> String {
         match self {
-            Layout::Prisma => cuid(),
-            Layout::Drizzle => uuid::Uuid::new_v4().to_string(),
+            Layout::Prisma => ids::cuid(),
+            Layout::Drizzle => ids::uuid(),
         }
     }
-}
-
-fn base36(mut n: u128, digits: usize, out: &mut String) {
-    const ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut buf = vec![b'0'; digits];
-    for slot in buf.iter_mut().rev() {
-        *slot = ALPHABET[(n % 36) as usize];
-        n /= 36;
-    }
-    out.extend(buf.iter().map(|&b| char::from(b)));
-}
-
-/// `c` + 8 base-36 digits of the time (ms, good until 2059) + 16 random base-36 digits
-/// (82 bits from a v4 UUID's random bits): 25 characters, sortable by creation time as
-/// cuids are.
-fn cuid() -> String {
-    let mut id = String::with_capacity(25);
-    id.push('c');
-    let millis = u128::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
-    base36(millis, 8, &mut id);
-    base36(uuid::Uuid::new_v4().as_u128(), 16, &mut id);
-    id
 }
 
 #[cfg(test)]
@@ -179,8 +157,8 @@ mod tests {
 
     #[test]
     fn cuids_look_like_cuids() {
-        let a = cuid();
-        let b = cuid();
+        let a = Layout::Prisma.new_id();
+        let b = Layout::Prisma.new_id();
         assert_eq!(a.len(), 25);
         assert!(a.starts_with('c'));
         assert!(

@@ -5,7 +5,7 @@ mod tokens;
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use auth_adapter_core::backend::set_or_keep;
@@ -20,23 +20,140 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, PgPool, Row};
 
 use crate::error::map_err;
-use crate::literal::Param::{Bool, Date, Int4, Int8, Text};
+use crate::layout::Layout;
+use crate::literal::Param::{self, Bool, Int4, Int8, Text};
 use crate::options::PostgresOptions;
 use crate::query::{Protocol, Runner};
 use crate::rows::{self, parse_user_id, stored_date};
 use crate::schema;
-use crate::sql::Statements;
+use crate::shape::Shape;
+use crate::sql::{Sql, Statements, Variant};
+use crate::tool_tables;
 use auth_adapter_core::MigrationReport;
 
-/// An Auth.js adapter on PostgreSQL, in the `@auth/pg-adapter` layout.
+/// An Auth.js adapter on PostgreSQL, in the `@auth/pg-adapter`, Prisma or Drizzle layout
+/// ([`PostgresOptions::layout`]).
 ///
 /// Cheap to clone (the pool and the statements are shared). See the [crate docs](crate)
-/// for the layout, what [`migrate`](PostgresAdapter::migrate) adds and how errors map.
+/// for the layouts, what [`migrate`](PostgresAdapter::migrate) adds and how errors map.
 #[derive(Clone)]
 pub struct PostgresAdapter {
     run: Runner,
     options: Arc<PostgresOptions>,
-    sql: Arc<Statements>,
+    /// The statements, once known: built at construction for the pg-adapter layout; for
+    /// the Prisma and Drizzle layouts, by `migrate` or by the first call, from the
+    /// variant the catalog shows.
+    ready: Arc<OnceLock<Arc<Ready>>>,
+}
+
+/// The statements of the layout's variant, and what the writes must know of it.
+#[derive(Debug)]
+pub(crate) struct Ready {
+    pub(crate) sql: Statements,
+    /// `None` for the pg-adapter layout.
+    shape: Option<Shape>,
+}
+
+impl Ready {
+    fn pg_adapter(schema: &str) -> Self {
+        Ready {
+            sql: Statements::new(schema, &Variant::pg_adapter(schema)),
+            shape: None,
+        }
+    }
+
+    fn of(schema: &str, shape: Shape) -> Self {
+        Ready {
+            sql: Statements::new(schema, &Variant::of(schema, &shape)),
+            shape: Some(shape),
+        }
+    }
+
+    /// A user id as the statements take it: the `int4` of pg-adapter's `SERIAL` (text
+    /// that is not one names no user: `None`), or the text of the other layouts (`None`
+    /// for text no row can hold).
+    pub(crate) fn user_id<'a>(&self, id: &'a str) -> Option<Param<'a>> {
+        match self.shape {
+            None => parse_user_id(id).map(Int4),
+            Some(_) => is_storable_key(id).then_some(Text(Some(id))),
+        }
+    }
+
+    /// A date of the layout's tables, cut to the millisecond: `timestamptz`, or the UTC
+    /// wall-clock time for `timestamp` columns.
+    fn date(&self, date: Option<DateTime<Utc>>) -> Param<'static> {
+        self.instant(date.map(stored_date))
+    }
+
+    /// An instant compared with the layout's dates, as it is.
+    fn instant(&self, date: Option<DateTime<Utc>>) -> Param<'static> {
+        match &self.shape {
+            Some(shape) if shape.naive_dates => Param::Naive(date),
+            _ => Param::Date(date),
+        }
+    }
+
+    /// The `integer` columns of the Prisma and Drizzle layouts (`expires_at`, `counter`)
+    /// hold 32 bits; pg-adapter's are `BIGINT`.
+    fn int4_columns(&self) -> bool {
+        self.shape.is_some()
+    }
+
+    fn layout_name(&self) -> &'static str {
+        self.shape
+            .as_ref()
+            .map_or("pg-adapter", |s| s.layout.name())
+    }
+
+    /// A user without email where the layout's `email` is `NOT NULL`.
+    fn check_email(&self, email: Option<&str>) -> Result<()> {
+        match &self.shape {
+            Some(shape) if shape.email_required && email.is_none() => Err(AdapterError::invalid(
+                "email",
+                format!(
+                    "is required: the {} layout's users table has email NOT NULL",
+                    shape.layout.name()
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_expires_at(&self, value: Option<i64>) -> Result<()> {
+        match value {
+            Some(v) if self.int4_columns() && i32::try_from(v).is_err() => {
+                Err(AdapterError::invalid(
+                    "expires_at",
+                    format!(
+                        "is outside the integer column's range (-2147483648 ..= 2147483647 seconds) in the {} layout",
+                        self.layout_name()
+                    ),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn check_counter(&self, counter: u32) -> Result<()> {
+        if self.int4_columns() && i32::try_from(counter).is_err() {
+            return Err(AdapterError::invalid(
+                "counter",
+                format!(
+                    "is over 2147483647, the largest the integer column holds in the {} layout",
+                    self.layout_name()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A new id for an account or session row where the variant has one the client fills.
+    fn row_id(&self, has_id: impl Fn(&Shape) -> bool) -> Option<String> {
+        self.shape
+            .as_ref()
+            .filter(|s| has_id(s))
+            .map(|s| s.layout.new_id())
+    }
 }
 
 impl fmt::Debug for PostgresAdapter {
@@ -65,9 +182,13 @@ impl PostgresAdapter {
         } else {
             Protocol::Prepared
         };
+        let ready = OnceLock::new();
+        if options.get_layout() == Layout::PgAdapter {
+            let _ = ready.set(Arc::new(Ready::pg_adapter(options.get_schema())));
+        }
         Ok(PostgresAdapter {
-            run: Runner::new(pool, protocol),
-            sql: Arc::new(Statements::new(options.get_schema())),
+            run: Runner::new(pool, protocol, options.get_tables()),
+            ready: Arc::new(ready),
             options: Arc::new(options),
         })
     }
@@ -115,11 +236,53 @@ impl PostgresAdapter {
         PostgresAdapter::from_pool(pool, options)
     }
 
-    /// Creates the tables, or adopts existing Auth.js tables, in the configured schema; see
-    /// the [crate docs](crate#migrations). Idempotent: a second run changes nothing and
-    /// reports [`MigrationReport::is_noop`].
+    /// Creates the tables, or adopts existing Auth.js tables, in the configured schema and
+    /// layout; see the [crate docs](crate#migrations). Idempotent: a second run changes
+    /// nothing and reports [`MigrationReport::is_noop`].
     pub async fn migrate(&self) -> Result<MigrationReport> {
-        schema::migrate(self.pool(), self.options.get_schema()).await
+        let schema = self.options.get_schema();
+        match self.options.get_layout() {
+            Layout::PgAdapter => schema::migrate(self.pool(), schema).await,
+            layout => {
+                let (report, shape) =
+                    tool_tables::migrate(self.pool(), schema, layout, &self.options.get_tables())
+                        .await?;
+                // The tables that exist are never altered, so a shape read earlier (by a
+                // call before this migrate) is this one.
+                let _ = self.ready.set(Arc::new(Ready::of(schema, shape)));
+                Ok(report)
+            }
+        }
+    }
+
+    /// The layout's statements, reading the variant of a Prisma or Drizzle layout from the
+    /// catalog on first use (one round trip, once per adapter; `migrate` does it too). A
+    /// missing table is [`AdapterError::Unsupported`] (run `migrate`), and is looked for
+    /// again on the next call.
+    pub(crate) async fn ready(&self) -> Result<&Ready> {
+        if let Some(ready) = self.ready.get() {
+            return Ok(ready);
+        }
+        let schema = self.options.get_schema();
+        let catalog_sql = Sql::new(tool_tables::CATALOG.to_owned());
+        let rows = self.run.all(&catalog_sql, &[Text(Some(schema))]).await?;
+        let catalog = tool_tables::catalog(&rows)?;
+        let shape = Shape::detect(
+            self.options.get_layout(),
+            &self.options.get_tables(),
+            schema,
+            &catalog,
+        )?;
+        let _ = self.ready.set(Arc::new(Ready::of(schema, shape)));
+        self.ready
+            .get()
+            .map(|r| &**r)
+            .ok_or_else(|| AdapterError::backend_message("the statements were not kept"))
+    }
+
+    /// The table layout.
+    pub fn layout(&self) -> Layout {
+        self.options.get_layout()
     }
 
     /// The pool, for queries of your own. (Behind a transaction pooler, a query of your
@@ -139,26 +302,40 @@ impl PostgresAdapter {
 impl Adapter for PostgresAdapter {
     async fn create_user(&self, user: NewUser) -> Result<AdapterUser> {
         validate::new_user(&user)?;
-        let row = self
-            .run
-            .one(
-                &self.sql.create_user,
-                &[
+        let p = self.ready().await?;
+        p.check_email(user.email.as_deref())?;
+        let row = match p.shape {
+            None => {
+                let params = [
                     Text(user.name.as_deref()),
                     Text(user.email.as_deref()),
-                    Date(user.email_verified.map(stored_date)),
+                    p.date(user.email_verified),
                     Text(user.image.as_deref()),
-                ],
-            )
-            .await?;
+                ];
+                self.run.one(&p.sql.create_user, &params).await?
+            }
+            Some(ref shape) => {
+                // The client makes the id (Prisma's cuid(), Drizzle's randomUUID()).
+                let id = shape.layout.new_id();
+                let params = [
+                    Text(Some(&id)),
+                    Text(user.name.as_deref()),
+                    Text(user.email.as_deref()),
+                    p.date(user.email_verified),
+                    Text(user.image.as_deref()),
+                ];
+                self.run.one(&p.sql.create_user, &params).await?
+            }
+        };
         rows::user(&row)
     }
 
     async fn get_user(&self, id: &str) -> Result<Option<AdapterUser>> {
-        let Some(id) = parse_user_id(id) else {
+        let p = self.ready().await?;
+        let Some(id) = p.user_id(id) else {
             return Ok(None);
         };
-        let row = self.run.optional(&self.sql.get_user, &[Int4(id)]).await?;
+        let row = self.run.optional(&p.sql.get_user, &[id]).await?;
         row.as_ref().map(rows::user).transpose()
     }
 
@@ -166,9 +343,10 @@ impl Adapter for PostgresAdapter {
         if !is_storable_key(email) {
             return Ok(None);
         }
+        let p = self.ready().await?;
         let row = self
             .run
-            .optional(&self.sql.get_user_by_email, &[Text(Some(email))])
+            .optional(&p.sql.get_user_by_email, &[Text(Some(email))])
             .await?;
         row.as_ref().map(rows::user).transpose()
     }
@@ -181,10 +359,11 @@ impl Adapter for PostgresAdapter {
         if !is_storable_key(provider) || !is_storable_key(provider_account_id) {
             return Ok(None);
         }
+        let p = self.ready().await?;
         let row = self
             .run
             .optional(
-                &self.sql.get_user_by_account,
+                &p.sql.get_user_by_account,
                 &[Text(Some(provider)), Text(Some(provider_account_id))],
             )
             .await?;
@@ -193,7 +372,11 @@ impl Adapter for PostgresAdapter {
 
     async fn update_user(&self, update: UserUpdate) -> Result<AdapterUser> {
         validate::user_update(&update)?;
-        let Some(id) = parse_user_id(&update.id) else {
+        let p = self.ready().await?;
+        if let Some(email) = &update.email {
+            p.check_email(email.as_deref())?;
+        }
+        let Some(id) = p.user_id(&update.id) else {
             return Err(AdapterError::not_found(Entity::User));
         };
         let (set_name, name) = set_or_keep(&update.name);
@@ -203,15 +386,15 @@ impl Adapter for PostgresAdapter {
         let row = self
             .run
             .optional(
-                &self.sql.update_user,
+                &p.sql.update_user,
                 &[
-                    Int4(id),
+                    id,
                     Bool(set_name),
                     Text(name.as_deref()),
                     Bool(set_email),
                     Text(email.as_deref()),
                     Bool(set_verified),
-                    Date(verified.map(stored_date)),
+                    p.date(verified),
                     Bool(set_image),
                     Text(image.as_deref()),
                 ],
@@ -224,40 +407,39 @@ impl Adapter for PostgresAdapter {
     }
 
     async fn delete_user(&self, id: &str) -> Result<Option<AdapterUser>> {
-        let Some(id) = parse_user_id(id) else {
+        let p = self.ready().await?;
+        let Some(id) = p.user_id(id) else {
             return Ok(None);
         };
-        let row = self
-            .run
-            .optional(&self.sql.delete_user, &[Int4(id)])
-            .await?;
+        let row = self.run.optional(&p.sql.delete_user, &[id]).await?;
         row.as_ref().map(rows::user).transpose()
     }
 
     async fn link_account(&self, account: AdapterAccount) -> Result<AdapterAccount> {
         validate::account(&account)?;
-        let Some(user_id) = parse_user_id(&account.user_id) else {
+        let p = self.ready().await?;
+        p.check_expires_at(account.expires_at)?;
+        let Some(user_id) = p.user_id(&account.user_id) else {
             return Err(AdapterError::not_found(Entity::User));
         };
-        let row = self
-            .run
-            .one(
-                &self.sql.link_account,
-                &[
-                    Int4(user_id),
-                    Text(Some(account.account_type.as_str())),
-                    Text(Some(&account.provider)),
-                    Text(Some(&account.provider_account_id)),
-                    Text(account.refresh_token.as_deref()),
-                    Text(account.access_token.as_deref()),
-                    Int8(account.expires_at),
-                    Text(account.token_type.as_deref()),
-                    Text(account.scope.as_deref()),
-                    Text(account.id_token.as_deref()),
-                    Text(account.session_state.as_deref()),
-                ],
-            )
-            .await?;
+        let row_id = p.row_id(|s| s.account.id);
+        let mut params = vec![
+            user_id,
+            Text(Some(account.account_type.as_str())),
+            Text(Some(&account.provider)),
+            Text(Some(&account.provider_account_id)),
+            Text(account.refresh_token.as_deref()),
+            Text(account.access_token.as_deref()),
+            Int8(account.expires_at),
+            Text(account.token_type.as_deref()),
+            Text(account.scope.as_deref()),
+            Text(account.id_token.as_deref()),
+            Text(account.session_state.as_deref()),
+        ];
+        if let Some(id) = &row_id {
+            params.push(Text(Some(id)));
+        }
+        let row = self.run.one(&p.sql.link_account, &params).await?;
         rows::account(&row)
     }
 
@@ -269,10 +451,11 @@ impl Adapter for PostgresAdapter {
         if !is_storable_key(provider) || !is_storable_key(provider_account_id) {
             return Ok(None);
         }
+        let p = self.ready().await?;
         let row = self
             .run
             .optional(
-                &self.sql.unlink_account,
+                &p.sql.unlink_account,
                 &[Text(Some(provider)), Text(Some(provider_account_id))],
             )
             .await?;
@@ -287,10 +470,11 @@ impl Adapter for PostgresAdapter {
         if !is_storable_key(provider) || !is_storable_key(provider_account_id) {
             return Ok(None);
         }
+        let p = self.ready().await?;
         let row = self
             .run
             .optional(
-                &self.sql.get_account,
+                &p.sql.get_account,
                 &[Text(Some(provider)), Text(Some(provider_account_id))],
             )
             .await?;
@@ -299,6 +483,8 @@ impl Adapter for PostgresAdapter {
 
     async fn update_account(&self, update: AccountUpdate) -> Result<AdapterAccount> {
         validate::account_update(&update)?;
+        let p = self.ready().await?;
+        p.check_expires_at(update.expires_at.flatten())?;
         let (set_refresh, refresh) = set_or_keep(&update.refresh_token);
         let (set_access, access) = set_or_keep(&update.access_token);
         let (set_expires, expires) = set_or_keep(&update.expires_at);
@@ -309,7 +495,7 @@ impl Adapter for PostgresAdapter {
         let row = self
             .run
             .optional(
-                &self.sql.update_account,
+                &p.sql.update_account,
                 &[
                     Text(Some(&update.provider)),
                     Text(Some(&update.provider_account_id)),
@@ -338,20 +524,20 @@ impl Adapter for PostgresAdapter {
 
     async fn create_session(&self, session: AdapterSession) -> Result<AdapterSession> {
         validate::session(&session)?;
-        let Some(user_id) = parse_user_id(&session.user_id) else {
+        let p = self.ready().await?;
+        let Some(user_id) = p.user_id(&session.user_id) else {
             return Err(AdapterError::not_found(Entity::User));
         };
-        let row = self
-            .run
-            .one(
-                &self.sql.create_session,
-                &[
-                    Text(Some(&session.session_token)),
-                    Int4(user_id),
-                    Date(Some(stored_date(session.expires))),
-                ],
-            )
-            .await?;
+        let row_id = p.row_id(|s| s.session.id);
+        let mut params = vec![
+            Text(Some(&session.session_token)),
+            user_id,
+            p.date(Some(session.expires)),
+        ];
+        if let Some(id) = &row_id {
+            params.push(Text(Some(id)));
+        }
+        let row = self.run.one(&p.sql.create_session, &params).await?;
         rows::session(&row)
     }
 
@@ -362,9 +548,10 @@ impl Adapter for PostgresAdapter {
         if !is_storable_key(session_token) {
             return Ok(None);
         }
+        let p = self.ready().await?;
         let row = self
             .run
-            .optional(&self.sql.get_session_and_user, &[Text(Some(session_token))])
+            .optional(&p.sql.get_session_and_user, &[Text(Some(session_token))])
             .await?;
         match row {
             Some(row) => Ok(Some((rows::session(&row)?, rows::user_at(&row, 3)?))),
@@ -374,15 +561,16 @@ impl Adapter for PostgresAdapter {
 
     async fn update_session(&self, update: SessionUpdate) -> Result<Option<AdapterSession>> {
         validate::session_update(&update)?;
+        let p = self.ready().await?;
         let token = Text(Some(&update.session_token));
         let row = match update.expires {
             Some(expires) => {
-                let expires = Date(Some(stored_date(expires)));
+                let expires = p.date(Some(expires));
                 self.run
-                    .optional(&self.sql.update_session, &[token, expires])
+                    .optional(&p.sql.update_session, &[token, expires])
                     .await?
             }
-            None => self.run.optional(&self.sql.get_session, &[token]).await?,
+            None => self.run.optional(&p.sql.get_session, &[token]).await?,
         };
         row.as_ref().map(rows::session).transpose()
     }
@@ -391,19 +579,21 @@ impl Adapter for PostgresAdapter {
         if !is_storable_key(session_token) {
             return Ok(None);
         }
+        let p = self.ready().await?;
         let row = self
             .run
-            .optional(&self.sql.delete_session, &[Text(Some(session_token))])
+            .optional(&p.sql.delete_session, &[Text(Some(session_token))])
             .await?;
         row.as_ref().map(rows::session).transpose()
     }
 
     async fn delete_sessions_by_user_id(&self, user_id: &str) -> Result<u64> {
-        let Some(user_id) = parse_user_id(user_id) else {
+        let p = self.ready().await?;
+        let Some(user_id) = p.user_id(user_id) else {
             return Ok(0);
         };
         self.run
-            .execute(&self.sql.delete_sessions_by_user_id, &[Int4(user_id)])
+            .execute(&p.sql.delete_sessions_by_user_id, &[user_id])
             .await
     }
 
@@ -412,14 +602,15 @@ impl Adapter for PostgresAdapter {
         token: VerificationToken,
     ) -> Result<VerificationToken> {
         validate::verification_token(&token)?;
+        let p = self.ready().await?;
         let row = self
             .run
             .one(
-                &self.sql.create_verification_token,
+                &p.sql.create_verification_token,
                 &[
                     Text(Some(&token.identifier)),
                     Text(Some(&token.token)),
-                    Date(Some(stored_date(token.expires))),
+                    p.date(Some(token.expires)),
                 ],
             )
             .await?;
@@ -434,10 +625,11 @@ impl Adapter for PostgresAdapter {
         if !is_storable_key(identifier) || !is_storable_key(token) {
             return Ok(None);
         }
+        let p = self.ready().await?;
         let row = self
             .run
             .optional(
-                &self.sql.use_verification_token,
+                &p.sql.use_verification_token,
                 &[Text(Some(identifier)), Text(Some(token))],
             )
             .await?;
@@ -449,16 +641,18 @@ impl Adapter for PostgresAdapter {
         authenticator: AdapterAuthenticator,
     ) -> Result<AdapterAuthenticator> {
         validate::authenticator(&authenticator)?;
-        let Some(user_id) = parse_user_id(&authenticator.user_id) else {
+        let p = self.ready().await?;
+        p.check_counter(authenticator.counter)?;
+        let Some(user_id) = p.user_id(&authenticator.user_id) else {
             return Err(AdapterError::not_found(Entity::User));
         };
         let row = self
             .run
             .one(
-                &self.sql.create_authenticator,
+                &p.sql.create_authenticator,
                 &[
                     Text(Some(&authenticator.credential_id)),
-                    Int4(user_id),
+                    user_id,
                     Text(Some(&authenticator.provider_account_id)),
                     Text(Some(&authenticator.credential_public_key)),
                     Int8(Some(i64::from(authenticator.counter))),
@@ -475,9 +669,10 @@ impl Adapter for PostgresAdapter {
         if !is_storable_key(credential_id) {
             return Ok(None);
         }
+        let p = self.ready().await?;
         let row = self
             .run
-            .optional(&self.sql.get_authenticator, &[Text(Some(credential_id))])
+            .optional(&p.sql.get_authenticator, &[Text(Some(credential_id))])
             .await?;
         row.as_ref().map(rows::authenticator).transpose()
     }
@@ -486,12 +681,13 @@ impl Adapter for PostgresAdapter {
         &self,
         user_id: &str,
     ) -> Result<Vec<AdapterAuthenticator>> {
-        let Some(user_id) = parse_user_id(user_id) else {
+        let p = self.ready().await?;
+        let Some(user_id) = p.user_id(user_id) else {
             return Ok(Vec::new());
         };
         let found = self
             .run
-            .all(&self.sql.list_authenticators_by_user_id, &[Int4(user_id)])
+            .all(&p.sql.list_authenticators_by_user_id, &[user_id])
             .await?;
         found.iter().map(rows::authenticator).collect()
     }
@@ -504,10 +700,12 @@ impl Adapter for PostgresAdapter {
         if !is_storable_key(credential_id) {
             return Err(AdapterError::not_found(Entity::Authenticator));
         }
+        let p = self.ready().await?;
+        p.check_counter(counter)?;
         let row = self
             .run
             .optional(
-                &self.sql.update_authenticator_counter,
+                &p.sql.update_authenticator_counter,
                 &[Text(Some(credential_id)), Int8(Some(i64::from(counter)))],
             )
             .await?;
@@ -518,9 +716,10 @@ impl Adapter for PostgresAdapter {
     }
 
     async fn delete_expired(&self, now: DateTime<Utc>) -> Result<ExpiredCount> {
+        let p = self.ready().await?;
         let row = self
             .run
-            .one(&self.sql.delete_expired, &[Date(Some(now))])
+            .one(&p.sql.delete_expired, &[p.instant(Some(now))])
             .await?;
         let sessions: i64 = row.try_get(0).map_err(map_err)?;
         let tokens: i64 = row.try_get(1).map_err(map_err)?;

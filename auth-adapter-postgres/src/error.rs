@@ -19,6 +19,8 @@ use std::fmt;
 use auth_adapter_core::{AdapterError, Entity, backend::BoxError};
 use sqlx::error::DatabaseError;
 
+use crate::layout::{PG_ADAPTER_TABLES, Role, Tables};
+
 /// A PostgreSQL error, stripped of the fields that can repeat stored values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerError {
@@ -92,8 +94,13 @@ fn transient_sqlstate(code: &str) -> bool {
 }
 
 /// The entity and key a unique violation is about, from the constraint name (ours, see
-/// [`schema`](crate::schema)) or, for a constraint someone else added, the table.
-fn unique_violation(constraint: Option<&str>, table: Option<&str>) -> AdapterError {
+/// [`schema`](crate::schema)) or, for a constraint someone else added (and every
+/// constraint of the Prisma and Drizzle layouts), the table, among `tables`.
+fn unique_violation(
+    constraint: Option<&str>,
+    table: Option<&str>,
+    tables: &Tables,
+) -> AdapterError {
     let by_constraint = match constraint {
         Some("users_email_key") => Some(Entity::User),
         Some("accounts_provider_account_key") => Some(Entity::Account),
@@ -105,14 +112,22 @@ fn unique_violation(constraint: Option<&str>, table: Option<&str>) -> AdapterErr
         }
         _ => None,
     };
-    let by_table = || match table {
-        Some("users") => Some(Entity::User),
-        Some("accounts") => Some(Entity::Account),
-        Some("sessions") => Some(Entity::Session),
-        Some("verification_token") => Some(Entity::VerificationToken),
-        Some("authenticators") => Some(Entity::Authenticator),
-        Some("auth_adapter_tokens") => Some(Entity::BoundToken),
-        _ => None,
+    let by_table = || {
+        let table = table?;
+        if table == "auth_adapter_tokens" {
+            return Some(Entity::BoundToken);
+        }
+        tables
+            .all()
+            .into_iter()
+            .find(|(_, name)| *name == table)
+            .map(|(role, _)| match role {
+                Role::User => Entity::User,
+                Role::Account => Entity::Account,
+                Role::Session => Entity::Session,
+                Role::VerificationToken => Entity::VerificationToken,
+                Role::Authenticator => Entity::Authenticator,
+            })
     };
     match by_constraint.or_else(by_table) {
         Some(entity) => AdapterError::key_taken(entity),
@@ -126,8 +141,15 @@ fn unique_violation(constraint: Option<&str>, table: Option<&str>) -> AdapterErr
     }
 }
 
-/// Maps any sqlx error to an [`AdapterError`] (see the module docs for the table).
+/// Maps any sqlx error to an [`AdapterError`] (see the module docs for the table), naming
+/// the pg-adapter layout's tables in a unique violation.
 pub(crate) fn map_err(err: sqlx::Error) -> AdapterError {
+    map_err_in(err, &PG_ADAPTER_TABLES)
+}
+
+/// Maps any sqlx error to an [`AdapterError`] (see the module docs for the table); a
+/// unique violation is named by its table among `tables`.
+pub(crate) fn map_err_in(err: sqlx::Error, tables: &Tables) -> AdapterError {
     match &err {
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
@@ -140,7 +162,7 @@ pub(crate) fn map_err(err: sqlx::Error) -> AdapterError {
         sqlx::Error::Database(db) => {
             let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
             match code.as_str() {
-                "23505" => unique_violation(db.constraint(), db.table()),
+                "23505" => unique_violation(db.constraint(), db.table(), tables),
                 "23503" => AdapterError::not_found(Entity::User),
                 c if transient_sqlstate(c) => {
                     let message = format!("PostgreSQL is unavailable ({c})");
@@ -187,7 +209,8 @@ mod tests {
 
     #[test]
     fn unique_violations_name_the_key_never_a_value() {
-        let err = unique_violation(Some("sessions_session_token_key"), Some("sessions"));
+        let pg = &PG_ADAPTER_TABLES;
+        let err = unique_violation(Some("sessions_session_token_key"), Some("sessions"), pg);
         assert!(matches!(
             err,
             AdapterError::Conflict {
@@ -195,10 +218,29 @@ mod tests {
                 ..
             }
         ));
-        let err = unique_violation(Some("accounts_provider_account_key"), None);
+        let err = unique_violation(Some("accounts_provider_account_key"), None, pg);
         assert!(err.to_string().contains("providerAccountId"), "{err}");
         // A constraint someone else added is recognised by its table.
-        let err = unique_violation(Some("my_own_email_idx"), Some("users"));
+        let err = unique_violation(Some("my_own_email_idx"), Some("users"), pg);
         assert!(err.to_string().contains("email"), "{err}");
+        // The Prisma and Drizzle layouts' constraints, by their tables.
+        let prisma = crate::Layout::Prisma.default_tables();
+        let err = unique_violation(Some("Session_sessionToken_key"), Some("Session"), &prisma);
+        assert!(matches!(
+            err,
+            AdapterError::Conflict {
+                entity: Entity::Session,
+                ..
+            }
+        ));
+        let drizzle = crate::Layout::Drizzle.default_tables();
+        let err = unique_violation(Some("user_email_unique"), Some("user"), &drizzle);
+        assert!(matches!(
+            err,
+            AdapterError::Conflict {
+                entity: Entity::User,
+                ..
+            }
+        ));
     }
 }

@@ -1,7 +1,10 @@
 //! The PostgreSQL backend of auth-adapter: the Auth.js [`Adapter`] on
 //! [sqlx](https://docs.rs/sqlx), in the table layout of
-//! [`@auth/pg-adapter`](https://authjs.dev/getting-started/adapters/pg), so a Rust service
-//! and a Node Auth.js app share one database, row for row.
+//! [`@auth/pg-adapter`](https://authjs.dev/getting-started/adapters/pg),
+//! [`@auth/prisma-adapter`](https://authjs.dev/getting-started/adapters/prisma) or
+//! [`@auth/drizzle-adapter`](https://authjs.dev/getting-started/adapters/drizzle) (see
+//! [Layouts](#layouts)), so a Rust service and a Node Auth.js app share one database, row
+//! for row.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -23,10 +26,30 @@
 //! # }
 //! ```
 //!
-//! # Layout
+//! # Layouts
 //!
-//! Exactly `@auth/pg-adapter`'s `schema.sql`, in the schema (namespace) chosen with
-//! [`PostgresOptions::schema`] (default `public`):
+//! [`PostgresOptions::layout`] picks the tables: [`Layout::PgAdapter`] (the default, below),
+//! [`Layout::Prisma`] or [`Layout::Drizzle`] ([further down](#the-prisma-layout)). Every
+//! layout lives in the schema (namespace) chosen with [`PostgresOptions::schema`] (default
+//! `public`), runs the same conformance suite, and answers the same input the same way
+//! within the limits it documents.
+//!
+//! ```no_run
+//! use auth_adapter_postgres::{Layout, PostgresAdapter, PostgresOptions};
+//!
+//! # async fn run() -> Result<(), auth_adapter_core::AdapterError> {
+//! // The tables of a Prisma app whose User model says @@map("users").
+//! let tables = Layout::Prisma.default_tables().user("users");
+//! let options = PostgresOptions::new().layout(Layout::Prisma).tables(tables);
+//! let postgres = PostgresAdapter::connect("postgres://app@localhost:5432/app", options).await?;
+//! postgres.migrate().await?; // adopts the tables `prisma migrate` made
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## The pg-adapter layout
+//!
+//! Exactly `@auth/pg-adapter`'s `schema.sql`:
 //!
 //! | table | columns |
 //! |---|---|
@@ -69,6 +92,85 @@
 //! key, it gets an error instead of creating the duplicate. It never touches
 //! `authenticators`, `auth_adapter_counters` or `auth_adapter_tokens` (its `deleteUser`
 //! removes a user's bound tokens through the cascade, as ours does).
+//!
+//! ## The Prisma layout
+//!
+//! [`Layout::Prisma`] is the Auth.js docs' PostgreSQL schema for `@auth/prisma-adapter`, as
+//! `prisma migrate` creates it (the DDL is Prisma's, constraint names included):
+//!
+//! | table | columns |
+//! |---|---|
+//! | `"User"` | `id TEXT` PK (a cuid), `name`, `email` (**`NOT NULL`**, unique `User_email_key`), `"emailVerified" TIMESTAMP(3)`, `image`, `"createdAt" TIMESTAMP(3)` (default now), `"updatedAt" TIMESTAMP(3)` (no default) |
+//! | `"Account"` | PK `(provider, "providerAccountId")`, `"userId"` (FK `ON DELETE CASCADE`), `type`, `refresh_token`, `access_token`, `expires_at INTEGER`, `token_type`, `scope`, `id_token`, `session_state` (`TEXT`), `"createdAt"`, `"updatedAt"` |
+//! | `"Session"` | `"sessionToken"` (unique, no PK), `"userId"` (FK cascade), `expires TIMESTAMP(3)`, `"createdAt"`, `"updatedAt"` |
+//! | `"VerificationToken"` | PK `(identifier, token)`, `expires TIMESTAMP(3)` |
+//! | `"Authenticator"` | PK `("userId", "credentialID")`, `"credentialID"` unique, `"providerAccountId"`, `"credentialPublicKey"`, `counter INTEGER`, `"credentialDeviceType"`, `"credentialBackedUp" BOOLEAN`, `transports` |
+//!
+//! Dates are `timestamp(3) without time zone` holding UTC, as Prisma writes them; the
+//! adapter writes and reads them as UTC whatever the connection's `TimeZone`.
+//! `@default(cuid())` and `@updatedAt` are Prisma Client features, not database defaults,
+//! so the adapter makes them: user ids are 25-character cuids
+//! ([`ids::cuid`](auth_adapter_core::backend::ids::cuid)), and `"updatedAt"` is set to the
+//! server's time on every insert and update.
+//!
+//! **Variants.** Real Prisma databases were made from different schemas: the v4-era docs
+//! (a cuid `id` on `"Account"` and `"Session"`, `@@unique` keys), schemas without
+//! `createdAt` / `updatedAt`, a nullable `email`, relations without `onDelete: Cascade`.
+//! The adapter reads the catalog (in [`migrate`](PostgresAdapter::migrate), or on its first
+//! call) and writes what the tables have: an `id` where one exists without a default,
+//! `"updatedAt"` where it exists (`"createdAt"` only where it has no default), an email only
+//! where it is required; `delete_user` deletes the user's sessions, accounts and
+//! authenticators in its own statement, so foreign keys that `RESTRICT` hold too. Columns
+//! it does not know keep their defaults. Ids of the users table and its references must be
+//! text (`TEXT`, `VARCHAR`), dates all `timestamp` or all `timestamptz`; anything else is
+//! [`AdapterError::Unsupported`](auth_adapter_core::AdapterError::Unsupported), and so is a
+//! missing table (run `migrate`) or column.
+//!
+//! ## The Drizzle layout
+//!
+//! [`Layout::Drizzle`] is `@auth/drizzle-adapter`'s `defineTables()` for PostgreSQL, as
+//! `drizzle-kit generate` creates it:
+//!
+//! | table | columns |
+//! |---|---|
+//! | `"user"` | `id text` PK (a UUID), `name`, `email` (unique, nullable), `"emailVerified" timestamp`, `image` |
+//! | `"account"` | PK `(provider, "providerAccountId")`, `"userId"` (FK `ON DELETE cascade`), `type`, tokens `text`, `expires_at integer`, `token_type`, `scope`, `id_token`, `session_state` |
+//! | `"session"` | `"sessionToken" text` PK, `"userId"` (FK cascade), `expires timestamp` |
+//! | `"verificationToken"` | PK `(identifier, token)`, `expires timestamp` |
+//! | `"authenticator"` | PK `("userId", "credentialID")`, `"credentialID"` unique, `counter integer`, `"credentialBackedUp" boolean`, the rest `text` |
+//!
+//! `timestamp` is drizzle-kit's default precision, microseconds, without time zone: the
+//! adapter stores milliseconds (what a JavaScript `Date` holds) as UTC, which is what
+//! drizzle-orm's `mode: "date"` columns write and read. User ids are
+//! `crypto.randomUUID()`'s form. Drizzle apps often pass their own tables to
+//! `DrizzleAdapter(db, { usersTable, … })`: name them with [`PostgresOptions::tables`].
+//!
+//! ## What the Prisma and Drizzle layouts cannot hold
+//!
+//! Checked before any statement runs, as
+//! [`AdapterError::InvalidInput`](auth_adapter_core::AdapterError::InvalidInput) naming the
+//! field and the column, with nothing written; the conformance suite runs every case on
+//! both layouts with these limits declared (`auth_adapter_tests::Limits`):
+//!
+//! | limit | Prisma | Drizzle |
+//! |---|---|---|
+//! | a user without email (created, or updated to none) | **refused** where `email` is `NOT NULL` (the docs schema) | allowed |
+//! | authenticator `counter`, account `expires_at` | `INTEGER`: up to 2 147 483 647 | the same |
+//!
+//! Strings are `text` and dates span what PostgreSQL and JavaScript both hold, as in the
+//! pg-adapter layout.
+//!
+//! ## What `migrate` creates for them
+//!
+//! Only what is missing, in one transaction, never altering a table that exists: the
+//! tool's tables (so `prisma migrate diff` and `drizzle-kit` see no difference), then the
+//! crate's own `auth_adapter_counters` and `auth_adapter_tokens` (as in the pg-adapter
+//! layout, with `user_id TEXT` referencing the users table's `id` `ON DELETE CASCADE`, so a
+//! user deleted by Node takes its bound tokens along). No index or constraint is added to
+//! the tool's tables: Prisma's schema has no index on `"userId"`, so signing a user out
+//! everywhere scans the sessions (add `@@index([userId])` to the Prisma schema, or an
+//! `index()` to the Drizzle table, if that matters; the adapter works either way). A
+//! v4-era Prisma database without `"Authenticator"` gets the docs' `"Authenticator"`.
 //!
 //! # Migrations
 //!
@@ -182,12 +284,12 @@
 //!   passed as the `options` startup parameter is refused by PgBouncer 1.18, so a schema
 //!   other than `public` needs `ALTER ROLE … SET search_path` there.
 //!
-//! **The same audit for what is coming** (issues 15 and 16). The layouts of Prisma and
-//! Drizzle on PostgreSQL will run their statements through the same code path (statement
-//! texts split at `$n`, one [`PostgresOptions::transaction_pooler`] switch), so they hold
-//! if their `migrate` keeps to one transaction with a transaction-scoped lock, and if
-//! their date columns that are `timestamp without time zone` (Prisma's) are read from
-//! text as this crate's `timestamptz` columns are. On MySQL, ProxySQL plays the pooler's
+//! **Every layout.** The Prisma and Drizzle layouts run their statements through the same
+//! code path (statement texts split at `$n`, one [`PostgresOptions::transaction_pooler`]
+//! switch): their `timestamp without time zone` dates travel as `'…'::timestamp` literals
+//! of the UTC time and are read back from text, their text ids as text; their `migrate`
+//! is one transaction under a transaction-scoped lock, and the catalog read that finds
+//! their variant is one statement of the same kind. On MySQL, ProxySQL plays the pooler's
 //! part, and differently: it keeps prepared statements itself (it prepares them again on
 //! whichever backend connection runs them), so sqlx's prepared statements hold there; it
 //! stops sharing a client's backend connection (multiplexing) once that client uses
@@ -239,16 +341,20 @@
 
 mod adapter;
 mod error;
+mod layout;
 mod literal;
 mod options;
 mod query;
 mod rows;
 mod schema;
+mod shape;
 mod sql;
+mod tool_tables;
 
 pub use adapter::PostgresAdapter;
 pub use auth_adapter_core::MigrationReport;
 pub use error::ServerError;
+pub use layout::{Layout, Tables};
 pub use options::PostgresOptions;
 
 pub use auth_adapter_core::Adapter;

@@ -2,7 +2,7 @@
 //! simple query protocol ([`PostgresOptions::transaction_pooler`]).
 //!
 //! Every literal carries the type sqlx declares for the same Rust value when it binds it
-//! (`text`, `int4`, `int8`, `float8`, `bool`, `timestamptz`), so the server resolves the
+//! (`text`, `int4`, `int8`, `float8`, `bool`, `timestamptz`, `timestamp`), so the server resolves the
 //! statement exactly as the prepared one. The rendering is the injection audit:
 //!
 //! - Text is an escape string `E'…'`: `'` is doubled, `\` doubled, every non-ASCII
@@ -39,6 +39,9 @@ pub(crate) enum Param<'a> {
     Bool(bool),
     /// `timestamptz`.
     Date(Option<DateTime<Utc>>),
+    /// `timestamp` (without time zone), holding the UTC wall-clock time: the date columns
+    /// of the Prisma and Drizzle layouts.
+    Naive(Option<DateTime<Utc>>),
     /// `text[]` (a bound token's scopes).
     TextArray(&'a [String]),
 }
@@ -68,8 +71,10 @@ impl Param<'_> {
                 }
             }
             Param::Bool(b) => out.push_str(if b { "true" } else { "false" }),
-            Param::Date(Some(date)) => write_date(out, &date),
+            Param::Date(Some(date)) => write_date(out, &date, "+00", "timestamptz"),
             Param::Date(None) => out.push_str("NULL::timestamptz"),
+            Param::Naive(Some(date)) => write_date(out, &date, "", "timestamp"),
+            Param::Naive(None) => out.push_str("NULL::timestamp"),
             Param::TextArray(items) => {
                 // `ARRAY[]::text[]` for none: an empty ARRAY[] has no type of its own.
                 out.push_str("ARRAY[");
@@ -116,10 +121,10 @@ fn write_text(out: &mut String, text: &str) -> Result<()> {
     Ok(())
 }
 
-/// `'YYYY-MM-DD HH:MM:SS.ffffff+00'::timestamptz`, `… BC` before year 1 (ISO year 0 is
-/// 1 BC). Any year chrono holds is written out in full (PostgreSQL reads 5- and 6-digit
-/// years).
-fn write_date(out: &mut String, date: &DateTime<Utc>) {
+/// `'YYYY-MM-DD HH:MM:SS.ffffff+00'::timestamptz` (or, with no `zone`, the UTC wall-clock
+/// time as `'…'::timestamp`), `… BC` before year 1 (ISO year 0 is 1 BC). Any year chrono
+/// holds is written out in full (PostgreSQL reads 5- and 6-digit years).
+fn write_date(out: &mut String, date: &DateTime<Utc>, zone: &str, ty: &str) {
     let year = date.year();
     let (year, era) = if year <= 0 {
         (1 - i64::from(year), " BC")
@@ -128,7 +133,7 @@ fn write_date(out: &mut String, date: &DateTime<Utc>) {
     };
     let _ = write!(
         out,
-        "'{year:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}+00{era}'::timestamptz",
+        "'{year:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}{zone}{era}'::{ty}",
         date.month(),
         date.day(),
         date.hour(),
@@ -243,5 +248,14 @@ mod tests {
             "'262142-12-31 23:59:59.999000+00'::timestamptz"
         );
         assert_eq!(literal(Param::Date(None)), "NULL::timestamptz");
+        assert_eq!(
+            literal(Param::Naive(Some(d))),
+            "'2026-11-18 11:13:29.559123'::timestamp"
+        );
+        assert_eq!(
+            literal(Param::Naive(Some(bc))),
+            "'4714-11-24 00:00:00.000000 BC'::timestamp"
+        );
+        assert_eq!(literal(Param::Naive(None)), "NULL::timestamp");
     }
 }

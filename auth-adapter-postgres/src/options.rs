@@ -7,6 +7,8 @@ use std::time::Duration;
 use auth_adapter_core::backend::validate;
 use auth_adapter_core::{AdapterError, Result};
 
+use crate::layout::{Layout, Tables};
+
 /// The longest identifier PostgreSQL keeps (`NAMEDATALEN - 1` bytes).
 const MAX_IDENTIFIER_BYTES: usize = 63;
 
@@ -28,6 +30,8 @@ pub struct PostgresOptions {
     max_connections: u32,
     acquire_timeout: Duration,
     transaction_pooler: bool,
+    layout: Layout,
+    tables: Option<Tables>,
 }
 
 impl Default for PostgresOptions {
@@ -37,13 +41,16 @@ impl Default for PostgresOptions {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(30),
             transaction_pooler: false,
+            layout: Layout::PgAdapter,
+            tables: None,
         }
     }
 }
 
 impl PostgresOptions {
-    /// The defaults: schema `public`, at most 10 connections, 30 s to get one, prepared
-    /// statements (not [`transaction_pooler`](PostgresOptions::transaction_pooler)).
+    /// The defaults: the [`Layout::PgAdapter`] tables in schema `public`, at most 10
+    /// connections, 30 s to get one, prepared statements (not
+    /// [`transaction_pooler`](PostgresOptions::transaction_pooler)).
     pub fn new() -> Self {
         PostgresOptions::default()
     }
@@ -113,6 +120,43 @@ impl PostgresOptions {
         self
     }
 
+    /// Which Auth.js adapter's tables to use (default [`Layout::PgAdapter`]): see the
+    /// [crate docs](crate#layouts).
+    ///
+    /// ```
+    /// use auth_adapter_postgres::{Layout, PostgresOptions};
+    ///
+    /// let options = PostgresOptions::new().layout(Layout::Prisma);
+    /// assert_eq!(options.get_layout(), Layout::Prisma);
+    /// assert_eq!(options.get_tables().get_user(), "User");
+    /// ```
+    pub fn layout(mut self, layout: Layout) -> Self {
+        self.layout = layout;
+        self
+    }
+
+    /// The names of the five tables, for a Prisma schema with `@@map` or Drizzle tables of
+    /// your own (default: the layout's, [`Layout::default_tables`]). The
+    /// [`Layout::PgAdapter`] names are fixed by `@auth/pg-adapter`'s SQL: other names are
+    /// [`AdapterError::InvalidInput`] there.
+    pub fn tables(mut self, tables: Tables) -> Self {
+        self.tables = Some(tables);
+        self
+    }
+
+    /// The layout.
+    pub fn get_layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// The table names: those given with [`tables`](PostgresOptions::tables), else the
+    /// layout's defaults.
+    pub fn get_tables(&self) -> Tables {
+        self.tables
+            .clone()
+            .unwrap_or_else(|| self.layout.default_tables())
+    }
+
     /// The schema the tables live in.
     pub fn get_schema(&self) -> &str {
         &self.schema
@@ -136,6 +180,15 @@ impl PostgresOptions {
     /// Checks every option; the adapter's constructors call it.
     pub(crate) fn validate(&self) -> Result<()> {
         validate_identifier("schema", &self.schema)?;
+        if let Some(tables) = &self.tables {
+            tables.validate()?;
+            if self.layout == Layout::PgAdapter && *tables != Layout::PgAdapter.default_tables() {
+                return Err(AdapterError::invalid(
+                    "tables",
+                    "cannot rename the pg-adapter layout's tables (@auth/pg-adapter's SQL names them)",
+                ));
+            }
+        }
         validate::option_at_least_one("max_connections", self.max_connections as usize)?;
         validate::option_time_limit("acquire_timeout", self.acquire_timeout)
     }
@@ -212,6 +265,32 @@ mod tests {
         assert!(
             PostgresOptions::new()
                 .max_connections(0)
+                .validate()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn tables_are_checked_and_fixed_for_pg_adapter() {
+        let renamed = Layout::Drizzle.default_tables().user("users");
+        assert!(
+            PostgresOptions::new()
+                .layout(Layout::Drizzle)
+                .tables(renamed.clone())
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            PostgresOptions::new()
+                .tables(renamed)
+                .validate()
+                .unwrap_err()
+                .is_invalid_input()
+        );
+        assert!(
+            PostgresOptions::new()
+                .layout(Layout::Prisma)
+                .tables(Layout::Prisma.default_tables().user("1x"))
                 .validate()
                 .is_err()
         );

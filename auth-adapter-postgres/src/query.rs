@@ -6,13 +6,16 @@
 //!
 //! [`PostgresOptions::transaction_pooler`]: crate::PostgresOptions::transaction_pooler
 
+use std::sync::Arc;
+
 use auth_adapter_core::Result;
 use sqlx::PgPool;
 use sqlx::Postgres;
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;
 
-use crate::error::map_err;
+use crate::error::map_err_in;
+use crate::layout::Tables;
 use crate::literal::Param;
 use crate::sql::Sql;
 
@@ -36,6 +39,7 @@ fn bound<'q>(sql: &Sql, params: &[Param<'q>]) -> Query<'q, Postgres, PgArguments
             Param::Float8(v) => query.bind(v),
             Param::Bool(v) => query.bind(v),
             Param::Date(v) => query.bind(v),
+            Param::Naive(v) => query.bind(v.map(|d| d.naive_utc())),
             Param::TextArray(v) => query.bind(v),
         };
     }
@@ -47,11 +51,21 @@ fn bound<'q>(sql: &Sql, params: &[Param<'q>]) -> Query<'q, Postgres, PgArguments
 pub(crate) struct Runner {
     pool: PgPool,
     protocol: Protocol,
+    /// The layout's tables, which name the entity of a unique violation.
+    tables: Arc<Tables>,
 }
 
 impl Runner {
-    pub(crate) fn new(pool: PgPool, protocol: Protocol) -> Self {
-        Runner { pool, protocol }
+    pub(crate) fn new(pool: PgPool, protocol: Protocol, tables: Tables) -> Self {
+        Runner {
+            pool,
+            protocol,
+            tables: Arc::new(tables),
+        }
+    }
+
+    fn map_err(&self, err: sqlx::Error) -> auth_adapter_core::AdapterError {
+        map_err_in(err, &self.tables)
     }
 
     pub(crate) fn pool(&self) -> &PgPool {
@@ -68,7 +82,7 @@ impl Runner {
                     .await
             }
         }
-        .map_err(map_err)
+        .map_err(|e| self.map_err(e))
     }
 
     /// The one row the statement always returns (an `INSERT … RETURNING`, a count).
@@ -81,7 +95,7 @@ impl Runner {
                     .await
             }
         }
-        .map_err(map_err)
+        .map_err(|e| self.map_err(e))
     }
 
     /// Every row.
@@ -94,7 +108,7 @@ impl Runner {
                     .await
             }
         }
-        .map_err(map_err)
+        .map_err(|e| self.map_err(e))
     }
 
     /// How many rows the statement changed.
@@ -103,7 +117,7 @@ impl Runner {
             Protocol::Prepared => bound(sql, params).execute(&self.pool).await,
             Protocol::Simple => sqlx::raw_sql(sql.inline(params)?).execute(&self.pool).await,
         }
-        .map_err(map_err)?;
+        .map_err(|e| self.map_err(e))?;
         Ok(done.rows_affected())
     }
 }

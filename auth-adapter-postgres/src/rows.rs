@@ -10,10 +10,10 @@ use auth_adapter_core::{
     AccountType, AdapterAccount, AdapterAuthenticator, AdapterError, AdapterSession, AdapterUser,
     Result, TokenBinding, VerificationToken,
 };
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgRow, PgTypeInfo, PgValueFormat, PgValueRef};
-use sqlx::{Decode, Postgres, Row, Type};
+use sqlx::{Decode, Postgres, Row, Type, ValueRef};
 
 use crate::error::map_err;
 
@@ -36,9 +36,10 @@ where
     row.try_get(index).map_err(map_err)
 }
 
-/// A `timestamptz` column in either wire format: binary from a prepared statement, text
-/// from the simple query protocol (`transaction_pooler`). sqlx's own text decoder reads
-/// neither PostgreSQL's ` BC` suffix nor years past 9999, which the adapter stores.
+/// A `timestamptz` column, or a `timestamp` (without time zone) one holding UTC (the
+/// Prisma and Drizzle layouts), in either wire format: binary from a prepared statement,
+/// text from the simple query protocol (`transaction_pooler`). sqlx's own text decoder
+/// reads neither PostgreSQL's ` BC` suffix nor years past 9999, which the adapter stores.
 struct Timestamp(DateTime<Utc>);
 
 impl Type<Postgres> for Timestamp {
@@ -48,28 +49,59 @@ impl Type<Postgres> for Timestamp {
 
     fn compatible(ty: &PgTypeInfo) -> bool {
         <DateTime<Utc> as Type<Postgres>>::compatible(ty)
+            || <NaiveDateTime as Type<Postgres>>::compatible(ty)
     }
 }
 
 impl<'r> Decode<'r, Postgres> for Timestamp {
     fn decode(value: PgValueRef<'r>) -> std::result::Result<Self, BoxDynError> {
+        let naive = <NaiveDateTime as Type<Postgres>>::compatible(&value.type_info());
         match value.format() {
+            PgValueFormat::Binary if naive => Ok(Timestamp(
+                <NaiveDateTime as Decode<Postgres>>::decode(value)?.and_utc(),
+            )),
             PgValueFormat::Binary => Ok(Timestamp(<DateTime<Utc> as Decode<Postgres>>::decode(
                 value,
             )?)),
             PgValueFormat::Text => {
                 let text = value.as_str()?;
-                parse_timestamptz(text)
+                parse_timestamp(text, !naive)
                     .map(Timestamp)
-                    .ok_or_else(|| "a timestamptz not in PostgreSQL's ISO output style".into())
+                    .ok_or_else(|| "a timestamp not in PostgreSQL's ISO output style".into())
             }
         }
     }
 }
 
-/// PostgreSQL's ISO output of a `timestamptz`: `Y-MM-DD HH:MM:SS[.ffffff]±HH[:MM[:SS]][ BC]`,
-/// the year at least four digits.
-fn parse_timestamptz(text: &str) -> Option<DateTime<Utc>> {
+/// A user id: the `int4` of pg-adapter's `SERIAL` as its decimal text, or the text of the
+/// Prisma and Drizzle layouts, in either wire format.
+struct Id(String);
+
+impl Type<Postgres> for Id {
+    fn type_info() -> PgTypeInfo {
+        <String as Type<Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <String as Type<Postgres>>::compatible(ty) || <i32 as Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Id {
+    fn decode(value: PgValueRef<'r>) -> std::result::Result<Self, BoxDynError> {
+        if value.format() == PgValueFormat::Binary
+            && <i32 as Type<Postgres>>::compatible(&value.type_info())
+        {
+            return Ok(Id(<i32 as Decode<Postgres>>::decode(value)?.to_string()));
+        }
+        Ok(Id(<String as Decode<Postgres>>::decode(value)?))
+    }
+}
+
+/// PostgreSQL's ISO output of a `timestamptz` (`zoned`),
+/// `Y-MM-DD HH:MM:SS[.ffffff]±HH[:MM[:SS]][ BC]`, or of a `timestamp`, the same without
+/// the zone (read as UTC); the year at least four digits.
+fn parse_timestamp(text: &str, zoned: bool) -> Option<DateTime<Utc>> {
     let (text, bc) = match text.strip_suffix(" BC") {
         Some(rest) => (rest, true),
         None => (text, false),
@@ -80,8 +112,11 @@ fn parse_timestamptz(text: &str) -> Option<DateTime<Utc>> {
     let month: u32 = digits(ymd.next()?)?;
     let day: u32 = digits(ymd.next()?)?;
     let year = if bc { 1 - year } else { year };
-    let zone_at = time.find(['+', '-'])?;
-    let (clock, zone) = time.split_at(zone_at);
+    let (clock, zone) = if zoned {
+        time.split_at(time.find(['+', '-'])?)
+    } else {
+        (time, "")
+    };
     let mut hms = clock.splitn(3, ':');
     let hour: u32 = digits(hms.next()?)?;
     let minute: u32 = digits(hms.next()?)?;
@@ -96,13 +131,16 @@ fn parse_timestamptz(text: &str) -> Option<DateTime<Utc>> {
         .chain(std::iter::repeat(b'0'))
         .take(9)
         .fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
+    let local = NaiveDate::from_ymd_opt(year, month, day)?
+        .and_time(NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?);
+    if !zoned {
+        return Some(local.and_utc());
+    }
     let sign: i64 = if zone.starts_with('-') { -1 } else { 1 };
     let mut zone_parts = zone[1..].splitn(3, ':');
     let zone_h: i64 = digits(zone_parts.next()?)?;
     let zone_m: i64 = zone_parts.next().map_or(Some(0), digits)?;
     let zone_s: i64 = zone_parts.next().map_or(Some(0), digits)?;
-    let local = NaiveDate::from_ymd_opt(year, month, day)?
-        .and_time(NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?);
     let offset = TimeDelta::seconds(sign * (zone_h * 3600 + zone_m * 60 + zone_s));
     Some(local.checked_sub_signed(offset)?.and_utc())
 }
@@ -126,7 +164,7 @@ fn optional_date(row: &PgRow, index: usize) -> Result<Option<DateTime<Utc>>> {
 /// A user from the columns `id, name, email, "emailVerified", image` starting at `at`.
 pub(crate) fn user_at(row: &PgRow, at: usize) -> Result<AdapterUser> {
     Ok(AdapterUser {
-        id: get::<i32>(row, at)?.to_string(),
+        id: get::<Id>(row, at)?.0,
         name: get(row, at + 1)?,
         email: get(row, at + 2)?,
         email_verified: optional_date(row, at + 3)?,
@@ -142,7 +180,7 @@ pub(crate) fn user(row: &PgRow) -> Result<AdapterUser> {
 /// An account from a row of `ACCOUNT_COLUMNS`.
 pub(crate) fn account(row: &PgRow) -> Result<AdapterAccount> {
     Ok(AdapterAccount {
-        user_id: get::<i32>(row, 0)?.to_string(),
+        user_id: get::<Id>(row, 0)?.0,
         account_type: AccountType::from(get::<String>(row, 1)?),
         provider: get(row, 2)?,
         provider_account_id: get(row, 3)?,
@@ -160,7 +198,7 @@ pub(crate) fn account(row: &PgRow) -> Result<AdapterAccount> {
 pub(crate) fn session(row: &PgRow) -> Result<AdapterSession> {
     Ok(AdapterSession {
         session_token: get(row, 0)?,
-        user_id: get::<i32>(row, 1)?.to_string(),
+        user_id: get::<Id>(row, 1)?.0,
         expires: date(row, 2)?,
     })
 }
@@ -179,12 +217,12 @@ pub(crate) fn authenticator(row: &PgRow) -> Result<AdapterAuthenticator> {
     let counter: i64 = get(row, 4)?;
     let counter = u32::try_from(counter).map_err(|_| {
         AdapterError::backend_message(format!(
-            "authenticators.counter holds {counter}, outside the u32 range"
+            "the authenticator's counter holds {counter}, outside the u32 range"
         ))
     })?;
     Ok(AdapterAuthenticator {
         credential_id: get(row, 0)?,
-        user_id: get::<i32>(row, 1)?.to_string(),
+        user_id: get::<Id>(row, 1)?.0,
         provider_account_id: get(row, 2)?,
         credential_public_key: get(row, 3)?,
         counter,
@@ -201,7 +239,7 @@ pub(crate) const BINDING_WIDTH: usize = 9;
 pub(crate) fn token_binding(row: &PgRow) -> Result<TokenBinding> {
     Ok(TokenBinding {
         id: get(row, 0)?,
-        user_id: get::<i32>(row, 1)?.to_string(),
+        user_id: get::<Id>(row, 1)?.0,
         realm: get(row, 2)?,
         name: get(row, 3)?,
         display_prefix: get(row, 4)?,
@@ -239,7 +277,7 @@ mod tests {
 
     #[test]
     fn text_timestamps_read_as_postgresql_writes_them() {
-        let at = |s: &str| parse_timestamptz(s).map(|d| d.to_rfc3339());
+        let at = |s: &str| parse_timestamp(s, true).map(|d| d.to_rfc3339());
         assert_eq!(
             at("2026-11-22 11:33:29.559+00").as_deref(),
             Some("2026-11-22T11:33:29.559+00:00")
@@ -279,6 +317,16 @@ mod tests {
         ] {
             assert_eq!(at(bad), None, "{bad:?}");
         }
+        let naive = |s: &str| parse_timestamp(s, false).map(|d| d.to_rfc3339());
+        assert_eq!(
+            naive("2026-11-22 11:33:29.559").as_deref(),
+            Some("2026-11-22T11:33:29.559+00:00")
+        );
+        assert_eq!(
+            naive("4714-11-24 00:00:00 BC").as_deref(),
+            Some("-4713-11-24T00:00:00+00:00")
+        );
+        assert_eq!(naive("2026-11-22 11:33:29+00"), None);
     }
 
     #[test]

@@ -9,13 +9,16 @@
 //! each `$n` is replaced by its value as a typed literal (see [`crate::literal`]) and the
 //! statement goes out as one simple `Query`. No statement text holds a `$` anywhere else.
 
+use std::fmt::Write as _;
 use std::ops::Range;
 use std::sync::Arc;
 
 use auth_adapter_core::{AdapterError, Result};
 use sqlx::AssertSqlSafe;
 
+use crate::layout::Role;
 use crate::literal::Param;
+use crate::shape::{Bookkeeping, Shape};
 
 /// The user columns, in the order [`rows::user`](crate::rows::user) reads them.
 const USER_COLUMNS: &str = r#"id, name, email, "emailVerified", image"#;
@@ -49,7 +52,7 @@ pub(crate) struct Sql {
 }
 
 impl Sql {
-    fn new(text: String) -> Self {
+    pub(crate) fn new(text: String) -> Self {
         let pieces = split_at_params(&text);
         Sql {
             text: Arc::from(text),
@@ -161,89 +164,229 @@ pub(crate) struct Statements {
     pub(crate) purge_tokens: Sql,
 }
 
+/// What the statements of one layout (and variant) differ in: see [`Variant::of`].
+#[derive(Debug, Clone)]
+pub(crate) struct Variant {
+    /// The five tables, schema-qualified and quoted as needed.
+    user: String,
+    account: String,
+    session: String,
+    token: String,
+    authenticator: String,
+    /// The account and authenticator columns as read back (the text layouts' `integer`
+    /// columns widened to `int8`, which the row readers take).
+    account_columns: &'static str,
+    authenticator_columns: &'static str,
+    /// The client makes the user's id (`$1` of `create_user`).
+    user_id: bool,
+    /// An `id` the client fills on accounts and sessions: the last parameter of
+    /// `link_account` / `create_session`.
+    account_row_id: bool,
+    session_row_id: bool,
+    /// Bookkeeping columns set to the current time: (insert columns, insert values,
+    /// update assignments), each starting with `, ` or empty.
+    user_stamps: Stamps,
+    account_stamps: Stamps,
+    session_stamps: Stamps,
+    /// `delete_user` deletes the user's sessions, accounts and authenticators itself (in
+    /// the same statement), whether or not foreign keys would cascade.
+    delete_children: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Stamps {
+    insert_columns: String,
+    insert_values: String,
+    update: String,
+}
+
+impl Stamps {
+    fn new(b: &Bookkeeping, now: &str) -> Self {
+        let mut out = Stamps::default();
+        for c in &b.on_insert {
+            let _ = write!(out.insert_columns, r#", "{c}""#);
+            let _ = write!(out.insert_values, ", {now}");
+        }
+        for c in &b.on_update {
+            let _ = write!(out.update, r#", "{c}" = {now}"#);
+        }
+        out
+    }
+}
+
+/// The account columns of the text layouts, `expires_at` (an `integer`) as `int8`.
+const WIDE_ACCOUNT_COLUMNS: &str = r#""userId", type, provider, "providerAccountId", refresh_token, access_token, expires_at::int8, token_type, scope, id_token, session_state"#;
+/// The authenticator columns of the text layouts, `counter` (an `integer`) as `int8`.
+const WIDE_AUTHENTICATOR_COLUMNS: &str = r#""credentialID", "userId", "providerAccountId", "credentialPublicKey", counter::int8, "credentialDeviceType", "credentialBackedUp", transports"#;
+
+impl Variant {
+    /// `@auth/pg-adapter`'s tables in `schema` (a validated identifier).
+    pub(crate) fn pg_adapter(schema: &str) -> Self {
+        let s = format!("\"{schema}\"");
+        Variant {
+            user: format!("{s}.users"),
+            account: format!("{s}.accounts"),
+            session: format!("{s}.sessions"),
+            token: format!("{s}.verification_token"),
+            authenticator: format!("{s}.authenticators"),
+            account_columns: ACCOUNT_COLUMNS,
+            authenticator_columns: AUTHENTICATOR_COLUMNS,
+            user_id: false,
+            account_row_id: false,
+            session_row_id: false,
+            user_stamps: Stamps::default(),
+            account_stamps: Stamps::default(),
+            session_stamps: Stamps::default(),
+            delete_children: false,
+        }
+    }
+
+    /// The Prisma or Drizzle tables of `shape` in `schema` (validated identifiers).
+    pub(crate) fn of(schema: &str, shape: &Shape) -> Self {
+        let q = |role: Role| format!("\"{schema}\".\"{}\"", shape.tables.name(role));
+        let now = if shape.naive_dates {
+            "(now() AT TIME ZONE 'UTC')"
+        } else {
+            "now()"
+        };
+        Variant {
+            user: q(Role::User),
+            account: q(Role::Account),
+            session: q(Role::Session),
+            token: q(Role::VerificationToken),
+            authenticator: q(Role::Authenticator),
+            account_columns: WIDE_ACCOUNT_COLUMNS,
+            authenticator_columns: WIDE_AUTHENTICATOR_COLUMNS,
+            user_id: true,
+            account_row_id: shape.account.id,
+            session_row_id: shape.session.id,
+            user_stamps: Stamps::new(&shape.user, now),
+            account_stamps: Stamps::new(&shape.account, now),
+            session_stamps: Stamps::new(&shape.session, now),
+            delete_children: true,
+        }
+    }
+}
+
 impl Statements {
-    /// Builds every statement for the tables in `schema` (a validated identifier).
-    pub(crate) fn new(schema: &str) -> Self {
+    /// Builds every statement for the tables of `v`; `schema` (a validated identifier)
+    /// holds the crate's own tables (counters, bound tokens).
+    pub(crate) fn new(schema: &str, v: &Variant) -> Self {
         let s = format!("\"{schema}\"");
         let sql = |text: String| Sql::new(text);
+        let (u, a, se, vt, au) = (&v.user, &v.account, &v.session, &v.token, &v.authenticator);
+        let (account_columns, authenticator_columns) = (v.account_columns, v.authenticator_columns);
+        let (create_user_columns, create_user_values) = if v.user_id {
+            (
+                format!(
+                    r#"id, name, email, "emailVerified", image{}"#,
+                    v.user_stamps.insert_columns
+                ),
+                format!("$1, $2, $3, $4, $5{}", v.user_stamps.insert_values),
+            )
+        } else {
+            (
+                r#"name, email, "emailVerified", image"#.to_owned(),
+                "$1, $2, $3, $4".to_owned(),
+            )
+        };
+        let (account_id_column, account_id_value) = if v.account_row_id {
+            (", id", ", $12")
+        } else {
+            ("", "")
+        };
+        let (session_id_column, session_id_value) = if v.session_row_id {
+            (", id", ", $4")
+        } else {
+            ("", "")
+        };
+        let delete_user = if v.delete_children {
+            // One statement: the user's rows go first (data-modifying CTEs run once each),
+            // so foreign keys that do not cascade (Prisma's default `RESTRICT`) hold too.
+            format!(
+                r#"WITH s AS (DELETE FROM {se} WHERE "userId" = $1), a AS (DELETE FROM {a} WHERE "userId" = $1), au AS (DELETE FROM {au} WHERE "userId" = $1) DELETE FROM {u} WHERE id = $1 RETURNING {USER_COLUMNS}"#
+            )
+        } else {
+            // The foreign keys cascade to accounts, sessions and authenticators in the same
+            // statement, so the whole delete is atomic.
+            format!("DELETE FROM {u} WHERE id = $1 RETURNING {USER_COLUMNS}")
+        };
+        let (us, acs, ses) = (&v.user_stamps, &v.account_stamps, &v.session_stamps);
         Statements {
             create_user: sql(format!(
-                r#"INSERT INTO {s}.users (name, email, "emailVerified", image) VALUES ($1, $2, $3, $4) RETURNING {USER_COLUMNS}"#
+                "INSERT INTO {u} ({create_user_columns}) VALUES ({create_user_values}) RETURNING {USER_COLUMNS}"
             )),
-            get_user: sql(format!(
-                "SELECT {USER_COLUMNS} FROM {s}.users WHERE id = $1"
-            )),
+            get_user: sql(format!("SELECT {USER_COLUMNS} FROM {u} WHERE id = $1")),
             // LIMIT 1: a database adopted by `migrate` has unique emails; this also keeps an
             // unmigrated upstream database (duplicates possible) answering like pg-adapter.
             get_user_by_email: sql(format!(
-                "SELECT {USER_COLUMNS} FROM {s}.users WHERE email = $1 ORDER BY id LIMIT 1"
+                "SELECT {USER_COLUMNS} FROM {u} WHERE email = $1 ORDER BY id LIMIT 1"
             )),
             get_user_by_account: sql(format!(
-                r#"SELECT u.id, u.name, u.email, u."emailVerified", u.image FROM {s}.users u JOIN {s}.accounts a ON a."userId" = u.id WHERE a.provider = $1 AND a."providerAccountId" = $2 LIMIT 1"#
+                r#"SELECT u.id, u.name, u.email, u."emailVerified", u.image FROM {u} u JOIN {a} a ON a."userId" = u.id WHERE a.provider = $1 AND a."providerAccountId" = $2 LIMIT 1"#
             )),
             // One statement: each `$flag` says whether its column is part of the update.
             update_user: sql(format!(
-                r#"UPDATE {s}.users SET name = CASE WHEN $2 THEN $3 ELSE name END, email = CASE WHEN $4 THEN $5 ELSE email END, "emailVerified" = CASE WHEN $6 THEN $7 ELSE "emailVerified" END, image = CASE WHEN $8 THEN $9 ELSE image END WHERE id = $1 RETURNING {USER_COLUMNS}"#
+                r#"UPDATE {u} SET name = CASE WHEN $2 THEN $3 ELSE name END, email = CASE WHEN $4 THEN $5 ELSE email END, "emailVerified" = CASE WHEN $6 THEN $7 ELSE "emailVerified" END, image = CASE WHEN $8 THEN $9 ELSE image END{} WHERE id = $1 RETURNING {USER_COLUMNS}"#,
+                us.update
             )),
-            // The foreign keys cascade to accounts, sessions and authenticators in the same
-            // statement, so the whole delete is atomic.
-            delete_user: sql(format!(
-                "DELETE FROM {s}.users WHERE id = $1 RETURNING {USER_COLUMNS}"
-            )),
+            delete_user: sql(delete_user),
             link_account: sql(format!(
-                r#"INSERT INTO {s}.accounts ("userId", type, provider, "providerAccountId", refresh_token, access_token, expires_at, token_type, scope, id_token, session_state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {ACCOUNT_COLUMNS}"#
+                r#"INSERT INTO {a} ("userId", type, provider, "providerAccountId", refresh_token, access_token, expires_at, token_type, scope, id_token, session_state{account_id_column}{}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11{account_id_value}{}) RETURNING {account_columns}"#,
+                acs.insert_columns, acs.insert_values
             )),
             unlink_account: sql(format!(
-                r#"DELETE FROM {s}.accounts WHERE provider = $1 AND "providerAccountId" = $2 RETURNING {ACCOUNT_COLUMNS}"#
+                r#"DELETE FROM {a} WHERE provider = $1 AND "providerAccountId" = $2 RETURNING {account_columns}"#
             )),
             get_account: sql(format!(
-                r#"SELECT {ACCOUNT_COLUMNS} FROM {s}.accounts WHERE provider = $1 AND "providerAccountId" = $2 LIMIT 1"#
+                r#"SELECT {account_columns} FROM {a} WHERE provider = $1 AND "providerAccountId" = $2 LIMIT 1"#
             )),
             update_account: sql(format!(
-                r#"UPDATE {s}.accounts SET refresh_token = CASE WHEN $3 THEN $4 ELSE refresh_token END, access_token = CASE WHEN $5 THEN $6 ELSE access_token END, expires_at = CASE WHEN $7 THEN $8 ELSE expires_at END, token_type = CASE WHEN $9 THEN $10 ELSE token_type END, scope = CASE WHEN $11 THEN $12 ELSE scope END, id_token = CASE WHEN $13 THEN $14 ELSE id_token END, session_state = CASE WHEN $15 THEN $16 ELSE session_state END WHERE provider = $1 AND "providerAccountId" = $2 RETURNING {ACCOUNT_COLUMNS}"#
+                r#"UPDATE {a} SET refresh_token = CASE WHEN $3 THEN $4 ELSE refresh_token END, access_token = CASE WHEN $5 THEN $6 ELSE access_token END, expires_at = CASE WHEN $7 THEN $8 ELSE expires_at END, token_type = CASE WHEN $9 THEN $10 ELSE token_type END, scope = CASE WHEN $11 THEN $12 ELSE scope END, id_token = CASE WHEN $13 THEN $14 ELSE id_token END, session_state = CASE WHEN $15 THEN $16 ELSE session_state END{} WHERE provider = $1 AND "providerAccountId" = $2 RETURNING {account_columns}"#,
+                acs.update
             )),
             create_session: sql(format!(
-                r#"INSERT INTO {s}.sessions ("sessionToken", "userId", expires) VALUES ($1, $2, $3) RETURNING {SESSION_COLUMNS}"#
+                r#"INSERT INTO {se} ("sessionToken", "userId", expires{session_id_column}{}) VALUES ($1, $2, $3{session_id_value}{}) RETURNING {SESSION_COLUMNS}"#,
+                ses.insert_columns, ses.insert_values
             )),
             // The per-request path: one prepared JOIN, served by the unique index on
             // "sessionToken" and the users primary key.
             get_session_and_user: sql(format!(
-                r#"SELECT se."sessionToken", se."userId", se.expires, u.id, u.name, u.email, u."emailVerified", u.image FROM {s}.sessions se JOIN {s}.users u ON u.id = se."userId" WHERE se."sessionToken" = $1 LIMIT 1"#
+                r#"SELECT se."sessionToken", se."userId", se.expires, u.id, u.name, u.email, u."emailVerified", u.image FROM {se} se JOIN {u} u ON u.id = se."userId" WHERE se."sessionToken" = $1 LIMIT 1"#
             )),
             get_session: sql(format!(
-                r#"SELECT {SESSION_COLUMNS} FROM {s}.sessions WHERE "sessionToken" = $1 LIMIT 1"#
+                r#"SELECT {SESSION_COLUMNS} FROM {se} WHERE "sessionToken" = $1 LIMIT 1"#
             )),
             update_session: sql(format!(
-                r#"UPDATE {s}.sessions SET expires = $2 WHERE "sessionToken" = $1 RETURNING {SESSION_COLUMNS}"#
+                r#"UPDATE {se} SET expires = $2{} WHERE "sessionToken" = $1 RETURNING {SESSION_COLUMNS}"#,
+                ses.update
             )),
             delete_session: sql(format!(
-                r#"DELETE FROM {s}.sessions WHERE "sessionToken" = $1 RETURNING {SESSION_COLUMNS}"#
+                r#"DELETE FROM {se} WHERE "sessionToken" = $1 RETURNING {SESSION_COLUMNS}"#
             )),
-            delete_sessions_by_user_id: sql(format!(
-                r#"DELETE FROM {s}.sessions WHERE "userId" = $1"#
-            )),
+            delete_sessions_by_user_id: sql(format!(r#"DELETE FROM {se} WHERE "userId" = $1"#)),
             create_verification_token: sql(format!(
-                "INSERT INTO {s}.verification_token (identifier, token, expires) VALUES ($1, $2, $3) RETURNING {TOKEN_COLUMNS}"
+                "INSERT INTO {vt} (identifier, token, expires) VALUES ($1, $2, $3) RETURNING {TOKEN_COLUMNS}"
             )),
             // Single use: of concurrent deletes of one row, exactly one returns it.
             use_verification_token: sql(format!(
-                "DELETE FROM {s}.verification_token WHERE identifier = $1 AND token = $2 RETURNING {TOKEN_COLUMNS}"
+                "DELETE FROM {vt} WHERE identifier = $1 AND token = $2 RETURNING {TOKEN_COLUMNS}"
             )),
             create_authenticator: sql(format!(
-                r#"INSERT INTO {s}.authenticators ("credentialID", "userId", "providerAccountId", "credentialPublicKey", counter, "credentialDeviceType", "credentialBackedUp", transports) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {AUTHENTICATOR_COLUMNS}"#
+                r#"INSERT INTO {au} ("credentialID", "userId", "providerAccountId", "credentialPublicKey", counter, "credentialDeviceType", "credentialBackedUp", transports) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {authenticator_columns}"#
             )),
             get_authenticator: sql(format!(
-                r#"SELECT {AUTHENTICATOR_COLUMNS} FROM {s}.authenticators WHERE "credentialID" = $1"#
+                r#"SELECT {authenticator_columns} FROM {au} WHERE "credentialID" = $1"#
             )),
             list_authenticators_by_user_id: sql(format!(
-                r#"SELECT {AUTHENTICATOR_COLUMNS} FROM {s}.authenticators WHERE "userId" = $1 ORDER BY "credentialID""#
+                r#"SELECT {authenticator_columns} FROM {au} WHERE "userId" = $1 ORDER BY "credentialID""#
             )),
             update_authenticator_counter: sql(format!(
-                r#"UPDATE {s}.authenticators SET counter = $2 WHERE "credentialID" = $1 RETURNING {AUTHENTICATOR_COLUMNS}"#
+                r#"UPDATE {au} SET counter = $2 WHERE "credentialID" = $1 RETURNING {authenticator_columns}"#
             )),
             // Both deletes in one statement, so they happen together.
             delete_expired: sql(format!(
-                "WITH expired_sessions AS (DELETE FROM {s}.sessions WHERE expires < $1 RETURNING 1), expired_tokens AS (DELETE FROM {s}.verification_token WHERE expires < $1 RETURNING 1) SELECT (SELECT count(*) FROM expired_sessions), (SELECT count(*) FROM expired_tokens)"
+                "WITH expired_sessions AS (DELETE FROM {se} WHERE expires < $1 RETURNING 1), expired_tokens AS (DELETE FROM {vt} WHERE expires < $1 RETURNING 1) SELECT (SELECT count(*) FROM expired_sessions), (SELECT count(*) FROM expired_tokens)"
             )),
             // The CounterStore, on the server's clock: one upsert adds one, opening a new
             // window when the old one has ended; the answer is the count and the
@@ -271,7 +414,7 @@ impl Statements {
             // concurrent use that got there first makes the UPDATE's recheck fail, so one
             // write per interval; a use that writes nothing writes no row version at all.
             authenticate_token: sql(format!(
-                "WITH hit AS (SELECT t.id, t.user_id, t.realm, t.name, t.display_prefix, t.scopes, t.created_at, t.last_used_at, t.expires, u.id AS u_id, u.name AS u_name, u.email, u.\"emailVerified\", u.image FROM {s}.auth_adapter_tokens t JOIN {s}.users u ON u.id = t.user_id WHERE t.realm = $1 AND t.token_hash = $2 AND (t.expires IS NULL OR t.expires > $3)), used AS (UPDATE {s}.auth_adapter_tokens t SET last_used_at = $3 FROM hit WHERE t.id = hit.id AND (t.last_used_at IS NULL OR t.last_used_at <= $4) RETURNING t.last_used_at) SELECT hit.id, hit.user_id, hit.realm, hit.name, hit.display_prefix, hit.scopes, hit.created_at, COALESCE((SELECT last_used_at FROM used), hit.last_used_at), hit.expires, hit.u_id, hit.u_name, hit.email, hit.\"emailVerified\", hit.image FROM hit"
+                "WITH hit AS (SELECT t.id, t.user_id, t.realm, t.name, t.display_prefix, t.scopes, t.created_at, t.last_used_at, t.expires, u.id AS u_id, u.name AS u_name, u.email, u.\"emailVerified\", u.image FROM {s}.auth_adapter_tokens t JOIN {u} u ON u.id = t.user_id WHERE t.realm = $1 AND t.token_hash = $2 AND (t.expires IS NULL OR t.expires > $3)), used AS (UPDATE {s}.auth_adapter_tokens t SET last_used_at = $3 FROM hit WHERE t.id = hit.id AND (t.last_used_at IS NULL OR t.last_used_at <= $4) RETURNING t.last_used_at) SELECT hit.id, hit.user_id, hit.realm, hit.name, hit.display_prefix, hit.scopes, hit.created_at, COALESCE((SELECT last_used_at FROM used), hit.last_used_at), hit.expires, hit.u_id, hit.u_name, hit.email, hit.\"emailVerified\", hit.image FROM hit"
             )),
             list_tokens: sql(format!(
                 "SELECT {BINDING_COLUMNS} FROM {s}.auth_adapter_tokens WHERE user_id = $1 ORDER BY created_at, id"
@@ -292,10 +435,11 @@ impl Statements {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::Layout;
 
     #[test]
     fn every_statement_names_the_schema_quoted() {
-        let statements = Statements::new("aa_schema");
+        let statements = Statements::new("aa_schema", &Variant::pg_adapter("aa_schema"));
         assert!(
             statements
                 .get_user
@@ -326,53 +470,106 @@ mod tests {
         assert!(Sql::new("SELECT $0".to_owned()).inline(&params).is_err());
     }
 
+    /// The statements of every layout, and of a Prisma variant with row ids.
+    fn every_variant() -> Vec<Statements> {
+        let prisma = Shape::created(Layout::Prisma, Layout::Prisma.default_tables());
+        let mut v4 = prisma.clone();
+        v4.user = Bookkeeping::default();
+        v4.account = Bookkeeping {
+            id: true,
+            ..Bookkeeping::default()
+        };
+        v4.session = Bookkeeping {
+            id: true,
+            ..Bookkeeping::default()
+        };
+        let drizzle = Shape::created(Layout::Drizzle, Layout::Drizzle.default_tables());
+        vec![
+            Statements::new("aa_schema", &Variant::pg_adapter("aa_schema")),
+            Statements::new("aa_schema", &Variant::of("aa_schema", &prisma)),
+            Statements::new("aa_schema", &Variant::of("aa_schema", &v4)),
+            Statements::new("aa_schema", &Variant::of("aa_schema", &drizzle)),
+        ]
+    }
+
+    #[test]
+    fn prisma_writes_its_bookkeeping_and_drizzle_does_not() {
+        let all = every_variant();
+        let (prisma, v4, drizzle) = (&all[1], &all[2], &all[3]);
+        assert_eq!(
+            prisma.create_user.text(),
+            r#"INSERT INTO "aa_schema"."User" (id, name, email, "emailVerified", image, "updatedAt") VALUES ($1, $2, $3, $4, $5, (now() AT TIME ZONE 'UTC')) RETURNING id, name, email, "emailVerified", image"#
+        );
+        assert!(
+            prisma
+                .update_session
+                .text()
+                .contains(r#""updatedAt" = (now() AT TIME ZONE 'UTC')"#)
+        );
+        assert!(
+            v4.create_session
+                .text()
+                .contains(r#"expires, id) VALUES ($1, $2, $3, $4)"#)
+        );
+        assert!(v4.link_account.text().contains("$11, $12)"));
+        assert!(!drizzle.update_user.text().contains("updatedAt"));
+        assert!(
+            drizzle
+                .get_session_and_user
+                .text()
+                .contains(r#"FROM "aa_schema"."session" se JOIN "aa_schema"."user" u"#)
+        );
+        assert!(drizzle.delete_user.text().starts_with("WITH "));
+    }
+
     #[test]
     fn every_statement_numbers_its_parameters_from_one_without_gaps() {
-        let st = Statements::new("aa_schema");
-        for sql in [
-            &st.create_user,
-            &st.get_user,
-            &st.get_user_by_email,
-            &st.get_user_by_account,
-            &st.update_user,
-            &st.delete_user,
-            &st.link_account,
-            &st.unlink_account,
-            &st.get_account,
-            &st.update_account,
-            &st.create_session,
-            &st.get_session_and_user,
-            &st.get_session,
-            &st.update_session,
-            &st.delete_session,
-            &st.delete_sessions_by_user_id,
-            &st.create_verification_token,
-            &st.use_verification_token,
-            &st.create_authenticator,
-            &st.get_authenticator,
-            &st.list_authenticators_by_user_id,
-            &st.update_authenticator_counter,
-            &st.delete_expired,
-            &st.increment_counter,
-            &st.get_counter,
-            &st.delete_counter,
-            &st.purge_counters,
-        ] {
-            let mut used: Vec<usize> = sql
-                .pieces
-                .iter()
-                .filter_map(|p| match p {
-                    Piece::Param(i) => Some(*i),
-                    Piece::Text(_) => None,
-                })
-                .collect();
-            used.sort_unstable();
-            used.dedup();
-            assert_eq!(used, (1..=used.len()).collect::<Vec<_>>(), "{}", sql.text());
-            // No `$` outside the parameters: the text pieces hold none.
-            for p in sql.pieces.iter() {
-                if let Piece::Text(r) = p {
-                    assert!(!sql.text()[r.clone()].contains('$'), "{}", sql.text());
+        for st in every_variant() {
+            for sql in [
+                &st.create_user,
+                &st.get_user,
+                &st.get_user_by_email,
+                &st.get_user_by_account,
+                &st.update_user,
+                &st.delete_user,
+                &st.link_account,
+                &st.unlink_account,
+                &st.get_account,
+                &st.update_account,
+                &st.create_session,
+                &st.get_session_and_user,
+                &st.get_session,
+                &st.update_session,
+                &st.delete_session,
+                &st.delete_sessions_by_user_id,
+                &st.create_verification_token,
+                &st.use_verification_token,
+                &st.create_authenticator,
+                &st.get_authenticator,
+                &st.list_authenticators_by_user_id,
+                &st.update_authenticator_counter,
+                &st.delete_expired,
+                &st.increment_counter,
+                &st.get_counter,
+                &st.delete_counter,
+                &st.purge_counters,
+            ] {
+                let mut used: Vec<usize> = sql
+                    .pieces
+                    .iter()
+                    .filter_map(|p| match p {
+                        Piece::Param(i) => Some(*i),
+                        Piece::Text(_) => None,
+                    })
+                    .collect();
+                used.sort_unstable();
+                used.dedup();
+                assert_eq!(used, (1..=used.len()).collect::<Vec<_>>(), "{}", sql.text());
+                // No `$` outside the parameters: the text pieces hold none.
+                for p in sql.pieces.iter() {
+                    if let Piece::Text(r) = p {
+                        assert!(!sql.text()[r.clone()].contains('$'), "{}", sql.text());
+                    }
                 }
             }
         }

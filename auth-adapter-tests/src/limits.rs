@@ -5,7 +5,8 @@
 //! Most backends have none: they pass nothing and get [`Limits::CONTRACT`], with which
 //! every case runs exactly as the contract states. A backend whose layout is fixed by
 //! another tool (the MySQL layouts of Prisma and Drizzle: `VARCHAR(191)` columns,
-//! `TIMESTAMP` in whole seconds, a unique `Account.userId`) passes its own to
+//! `TIMESTAMP` in whole seconds, a unique `Account.userId`; the PostgreSQL Prisma layout's
+//! required email) passes its own to
 //! [`conformance_suite!`](crate::conformance_suite):
 //!
 //! ```no_run
@@ -83,6 +84,10 @@ pub struct Limits {
     pub one_account_per_user: bool,
     /// The largest authenticator counter stored (the contract: `u32::MAX`).
     pub max_counter: u32,
+    /// Whether every user must have an email, a user without one (created, or updated to
+    /// none) being `InvalidInput` (the Prisma docs' PostgreSQL schema: `email String
+    /// @unique`, `NOT NULL`).
+    pub email_required: bool,
 }
 
 impl Default for Limits {
@@ -101,6 +106,7 @@ impl Limits {
         whole_second_expires: false,
         one_account_per_user: false,
         max_counter: u32::MAX,
+        email_required: false,
     };
 
     /// Sets [`max_varchar`](Self::max_varchar).
@@ -138,6 +144,12 @@ impl Limits {
     /// Sets [`max_counter`](Self::max_counter).
     pub const fn max_counter(mut self, max: u32) -> Self {
         self.max_counter = max;
+        self
+    }
+
+    /// Sets [`email_required`](Self::email_required).
+    pub const fn email_required(mut self, yes: bool) -> Self {
+        self.email_required = yes;
         self
     }
 

@@ -1,10 +1,12 @@
 // The adapters the peer and the benchmark can drive, by the names used on the command line.
 
 import { openDrizzleMysql } from "./drizzle-mysql.mjs";
+import { openDrizzlePostgres } from "./drizzle-postgres.mjs";
 import { openDrizzleSqlite } from "./drizzle-sqlite.mjs";
 import { ConfigError } from "./env.mjs";
 import { openPg } from "./pg.mjs";
 import { openPrismaMysql } from "./prisma-mysql.mjs";
+import { openPrismaPostgres } from "./prisma-postgres.mjs";
 import { openUnstorageRedis } from "./unstorage-redis.mjs";
 
 const OPENERS = {
@@ -13,6 +15,8 @@ const OPENERS = {
   "unstorage-redis": openUnstorageRedis,
   "prisma-mysql": openPrismaMysql,
   "drizzle-mysql": openDrizzleMysql,
+  "prisma-postgres": openPrismaPostgres,
+  "drizzle-postgres": openDrizzlePostgres,
 };
 
 export const ADAPTER_NAMES = Object.keys(OPENERS);

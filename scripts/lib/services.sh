@@ -403,6 +403,14 @@ ensure_interop() {
         (cd "$root/interop" && npm run --silent prisma-generate >&2) \
             || aa_die "prisma generate in interop/ failed"
     fi
+    # The Prisma client of interop/prisma-postgres/schema.prisma (the PostgreSQL layout).
+    local generated_pg="$root/interop/prisma-postgres/generated/client.ts"
+    if [ ! -f "$generated_pg" ] || [ "$root/interop/prisma-postgres/schema.prisma" -nt "$generated_pg" ] \
+        || [ "$root/interop/package-lock.json" -nt "$generated_pg" ]; then
+        aa_log "generating the Prisma client of interop/prisma-postgres/schema.prisma"
+        (cd "$root/interop" && npm run --silent prisma-generate-postgres >&2) \
+            || aa_die "prisma generate of interop/prisma-postgres in interop/ failed"
+    fi
 }
 
 # Finds a Chromium for the browser tests (driven headless by playwright-core from interop/)

@@ -34,7 +34,10 @@ impl CounterStore for PostgresAdapter {
         let window = Float8(window.num_milliseconds() as f64);
         let row = self
             .run
-            .one(&self.sql.increment_counter, &[Text(Some(key)), window])
+            .one(
+                &self.ready().await?.sql.increment_counter,
+                &[Text(Some(key)), window],
+            )
             .await?;
         counter_of(Some(&row))
     }
@@ -45,7 +48,7 @@ impl CounterStore for PostgresAdapter {
         }
         let row = self
             .run
-            .optional(&self.sql.get_counter, &[Text(Some(key))])
+            .optional(&self.ready().await?.sql.get_counter, &[Text(Some(key))])
             .await?;
         counter_of(row.as_ref())
     }
@@ -55,12 +58,14 @@ impl CounterStore for PostgresAdapter {
             return Ok(());
         }
         self.run
-            .execute(&self.sql.delete_counter, &[Text(Some(key))])
+            .execute(&self.ready().await?.sql.delete_counter, &[Text(Some(key))])
             .await?;
         Ok(())
     }
 
     async fn purge_expired(&self) -> Result<u64> {
-        self.run.execute(&self.sql.purge_counters, &[]).await
+        self.run
+            .execute(&self.ready().await?.sql.purge_counters, &[])
+            .await
     }
 }

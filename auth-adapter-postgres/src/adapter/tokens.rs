@@ -10,8 +10,8 @@ use auth_adapter_core::{
 use chrono::{DateTime, Utc};
 
 use super::PostgresAdapter;
-use crate::literal::Param::{Date, Int4, Text, TextArray};
-use crate::rows::{self, BINDING_WIDTH, parse_user_id, stored_date};
+use crate::literal::Param::{Date, Text, TextArray};
+use crate::rows::{self, BINDING_WIDTH, stored_date};
 
 /// Times are the caller's (`now`), as the contract says; the foreign key to `users`
 /// cascades `delete_user` (ours or @auth/pg-adapter's) to the user's tokens in the same
@@ -20,17 +20,18 @@ use crate::rows::{self, BINDING_WIDTH, parse_user_id, stored_date};
 impl TokenStore for PostgresAdapter {
     async fn bind_token(&self, binding: NewTokenBinding) -> Result<TokenBinding> {
         validate::token_binding(&binding)?;
-        let Some(user_id) = parse_user_id(&binding.user_id) else {
+        let p = self.ready().await?;
+        let Some(user_id) = p.user_id(&binding.user_id) else {
             return Err(AdapterError::not_found(Entity::User));
         };
         let id = uuid::Uuid::new_v4().to_string();
         let row = self
             .run
             .one(
-                &self.sql.bind_token,
+                &p.sql.bind_token,
                 &[
                     Text(Some(&id)),
-                    Int4(user_id),
+                    user_id,
                     Text(Some(&binding.realm)),
                     Text(Some(binding.token_hash.as_hex())),
                     Text(binding.name.as_deref()),
@@ -57,7 +58,7 @@ impl TokenStore for PostgresAdapter {
         let row = self
             .run
             .optional(
-                &self.sql.authenticate_token,
+                &self.ready().await?.sql.authenticate_token,
                 &[
                     Text(Some(realm)),
                     Text(Some(token_hash.as_hex())),
@@ -76,18 +77,17 @@ impl TokenStore for PostgresAdapter {
     }
 
     async fn list_tokens(&self, user_id: &str) -> Result<Vec<TokenBinding>> {
-        let Some(user_id) = parse_user_id(user_id) else {
+        let p = self.ready().await?;
+        let Some(user_id) = p.user_id(user_id) else {
             return Ok(Vec::new());
         };
-        let found = self
-            .run
-            .all(&self.sql.list_tokens, &[Int4(user_id)])
-            .await?;
+        let found = self.run.all(&p.sql.list_tokens, &[user_id]).await?;
         found.iter().map(rows::token_binding).collect()
     }
 
     async fn revoke_token(&self, user_id: &str, token_id: &str) -> Result<Option<TokenBinding>> {
-        let Some(user_id) = parse_user_id(user_id) else {
+        let p = self.ready().await?;
+        let Some(user_id) = p.user_id(user_id) else {
             return Ok(None);
         };
         if !is_storable_key(token_id) {
@@ -95,27 +95,23 @@ impl TokenStore for PostgresAdapter {
         }
         let row = self
             .run
-            .optional(
-                &self.sql.revoke_token,
-                &[Text(Some(token_id)), Int4(user_id)],
-            )
+            .optional(&p.sql.revoke_token, &[Text(Some(token_id)), user_id])
             .await?;
         row.as_ref().map(rows::token_binding).transpose()
     }
 
     async fn revoke_all_tokens(&self, user_id: &str) -> Result<u64> {
-        let Some(user_id) = parse_user_id(user_id) else {
+        let p = self.ready().await?;
+        let Some(user_id) = p.user_id(user_id) else {
             return Ok(0);
         };
-        self.run
-            .execute(&self.sql.revoke_all_tokens, &[Int4(user_id)])
-            .await
+        self.run.execute(&p.sql.revoke_all_tokens, &[user_id]).await
     }
 
     async fn purge_expired_tokens(&self, now: DateTime<Utc>) -> Result<u64> {
         self.run
             .execute(
-                &self.sql.purge_tokens,
+                &self.ready().await?.sql.purge_tokens,
                 &[Date(Some(truncate_to_millis(now)))],
             )
             .await

@@ -246,3 +246,81 @@ pub(crate) fn session_for(user_id: &str, token: &str) -> auth_adapter_core::Adap
         expires: ms(chrono::Utc::now() + chrono::TimeDelta::days(7)),
     }
 }
+
+/// The Prisma and Drizzle layouts: an adapter on a fresh schema of DATABASE_URL, migrated
+/// (the tables as Prisma or drizzle-kit creates them), and the limits each layout
+/// documents.
+pub(crate) mod layouts {
+    use std::sync::Arc;
+
+    use auth_adapter_core::{Adapter, CounterStore};
+    use auth_adapter_postgres::{Layout, PostgresAdapter, PostgresOptions};
+    use auth_adapter_tests::Limits;
+
+    /// An adapter in `layout` on a fresh, unmigrated schema (prepared statements, or the
+    /// simple query protocol of `transaction_pooler` on the same direct connection), and
+    /// a direct pool and the schema's name.
+    pub(crate) async fn unmigrated(
+        layout: Layout,
+        simple: bool,
+    ) -> (PostgresAdapter, sqlx::PgPool, String) {
+        let pool = super::pool().await;
+        let schema = super::fresh_schema(&pool).await;
+        let options = PostgresOptions::new()
+            .schema(&schema)
+            .layout(layout)
+            .transaction_pooler(simple);
+        let adapter = PostgresAdapter::from_pool(pool.clone(), options).expect("valid options");
+        (adapter, pool, schema)
+    }
+
+    /// The same, migrated.
+    pub(crate) async fn migrated(
+        layout: Layout,
+        simple: bool,
+    ) -> (PostgresAdapter, sqlx::PgPool, String) {
+        let (adapter, pool, schema) = unmigrated(layout, simple).await;
+        adapter.migrate().await.expect("migrate of a fresh schema");
+        (adapter, pool, schema)
+    }
+
+    /// The Prisma docs' PostgreSQL schema: `integer` counters, a required email.
+    pub(crate) fn prisma_limits() -> Limits {
+        Limits::CONTRACT
+            .max_counter(i32::MAX as u32)
+            .email_required(true)
+    }
+
+    /// drizzle-kit's tables: `integer` counters.
+    pub(crate) fn drizzle_limits() -> Limits {
+        Limits::CONTRACT.max_counter(i32::MAX as u32)
+    }
+
+    pub(crate) async fn fresh_prisma() -> Arc<dyn Adapter> {
+        Arc::new(migrated(Layout::Prisma, false).await.0)
+    }
+
+    pub(crate) async fn fresh_prisma_simple() -> Arc<dyn Adapter> {
+        Arc::new(migrated(Layout::Prisma, true).await.0)
+    }
+
+    pub(crate) async fn fresh_drizzle() -> Arc<dyn Adapter> {
+        Arc::new(migrated(Layout::Drizzle, false).await.0)
+    }
+
+    pub(crate) async fn prisma_counters() -> Arc<dyn CounterStore> {
+        Arc::new(migrated(Layout::Prisma, false).await.0)
+    }
+
+    pub(crate) async fn drizzle_counters() -> Arc<dyn CounterStore> {
+        Arc::new(migrated(Layout::Drizzle, false).await.0)
+    }
+
+    pub(crate) async fn prisma_tokens() -> Arc<dyn auth_adapter_tests::TokenBackend> {
+        Arc::new(migrated(Layout::Prisma, false).await.0)
+    }
+
+    pub(crate) async fn drizzle_tokens() -> Arc<dyn auth_adapter_tests::TokenBackend> {
+        Arc::new(migrated(Layout::Drizzle, false).await.0)
+    }
+}

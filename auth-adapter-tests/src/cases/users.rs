@@ -148,21 +148,38 @@ pub async fn create_user_duplicate_email_is_conflict(adapter: Arc<dyn Adapter>) 
 }
 
 /// A user with every optional field `None` round-trips, and several users may have no
-/// email at all.
+/// email at all; where a layout requires an email ([`Limits`](crate::Limits)), creating a
+/// user without one is `InvalidInput`, and users with only an email round-trip.
 pub async fn user_without_optional_fields_round_trips(adapter: Arc<dyn Adapter>) {
+    let email_required = crate::limits::current().email_required;
+    let bare = || {
+        if email_required {
+            NewUser::with_email(fixtures::unique_email())
+        } else {
+            NewUser::default()
+        }
+    };
+    if email_required {
+        err(
+            adapter.create_user(NewUser::default()).await,
+            ErrorKind::InvalidInput,
+            "create_user without the email the layout requires",
+        );
+    }
+    let (new_a, new_b) = (bare(), bare());
     let a = ok(
-        adapter.create_user(NewUser::default()).await,
+        adapter.create_user(new_a.clone()).await,
         "create_user with no fields",
     );
     let b = ok(
-        adapter.create_user(NewUser::default()).await,
+        adapter.create_user(new_b.clone()).await,
         "a second create_user with no email",
     );
     assert_ne!(a.id, b.id, "two users got the same id");
-    for user in [&a, &b] {
+    for (user, new) in [(&a, &new_a), (&b, &new_b)] {
         assert_eq!(
             user,
-            &fixtures::as_stored(&user.id, &NewUser::default()),
+            &fixtures::as_stored(&user.id, new),
             "create_user must return a user with every optional field None"
         );
         assert_eq!(
@@ -331,6 +348,36 @@ pub async fn update_user_to_taken_email_is_conflict(adapter: Arc<dyn Adapter>) {
 pub async fn update_user_partial_and_clear(adapter: Arc<dyn Adapter>) {
     let user = fixtures::create_user(&adapter).await;
     let email = user.email.clone().expect("fixture email");
+    if crate::limits::current().email_required {
+        // The layout keeps an email on every user: clearing it is refused, nothing changes.
+        err(
+            adapter
+                .update_user(UserUpdate::new(&user.id).image(None).email(None))
+                .await,
+            ErrorKind::InvalidInput,
+            "update_user clearing the email the layout requires",
+        );
+        assert_eq!(
+            ok(adapter.get_user(&user.id).await, "get_user"),
+            Some(user.clone())
+        );
+        let updated = ok(
+            adapter
+                .update_user(UserUpdate::new(&user.id).image(None))
+                .await,
+            "update_user clearing image",
+        );
+        let expected = AdapterUser {
+            image: None,
+            ..user.clone()
+        };
+        assert_eq!(updated, expected);
+        assert_eq!(
+            ok(adapter.get_user_by_email(&email).await, "get_user_by_email"),
+            Some(expected)
+        );
+        return;
+    }
     let updated = ok(
         adapter
             .update_user(UserUpdate::new(&user.id).image(None).email(None))

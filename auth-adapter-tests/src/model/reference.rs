@@ -134,6 +134,9 @@ impl ModelState {
                 if let Some(e) = invalid(validate::new_user(&new)) {
                     return e;
                 }
+                if self.limits.email_required && new.email.is_none() {
+                    return Err(vec![ErrorKind::InvalidInput]);
+                }
                 if let Some(email) = &new.email
                     && self.email_taken(email, None)
                 {
@@ -166,6 +169,9 @@ impl ModelState {
             Call::UpdateUser(update) => {
                 if let Some(e) = invalid(validate::user_update(&update)) {
                     return e;
+                }
+                if self.limits.email_required && update.email == Some(None) {
+                    return Err(vec![ErrorKind::InvalidInput]);
                 }
                 let Some(current) = self.users.get(&update.id) else {
                     return Err(vec![ErrorKind::NotFound]);
