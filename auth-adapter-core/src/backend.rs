@@ -3,6 +3,7 @@
 //!
 //! - [`validate`]: the input checks every backend runs before a write, so that bad input is
 //!   the same [`InvalidInput`](crate::AdapterError::InvalidInput) on every store;
+//! - [`ids`]: row ids as the JavaScript clients make them (Prisma's cuid, Drizzle's UUID);
 //! - [`dates`]: dates as Auth.js writes them (ISO-8601 with milliseconds, JavaScript's
 //!   expanded years) and the range every backend stores;
 //! - [`BoxError`]: the driver error kept as the source of a
@@ -14,6 +15,7 @@
 //! CONTRIBUTING.md).
 
 pub mod dates;
+pub mod ids;
 pub mod validate;
 
 pub use crate::error::BoxError;
