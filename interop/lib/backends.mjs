@@ -5,6 +5,7 @@ import { openDrizzleSqlite } from "./drizzle-sqlite.mjs";
 import { ConfigError } from "./env.mjs";
 import { openPg } from "./pg.mjs";
 import { openPrismaMysql } from "./prisma-mysql.mjs";
+import { openPrismaSqlite } from "./prisma-sqlite.mjs";
 import { openUnstorageRedis } from "./unstorage-redis.mjs";
 
 const OPENERS = {
@@ -13,6 +14,7 @@ const OPENERS = {
   "unstorage-redis": openUnstorageRedis,
   "prisma-mysql": openPrismaMysql,
   "drizzle-mysql": openDrizzleMysql,
+  "prisma-sqlite": openPrismaSqlite,
 };
 
 export const ADAPTER_NAMES = Object.keys(OPENERS);
