@@ -7,6 +7,7 @@ use auth_adapter_core::{Adapter, SessionPolicy, cookies};
 
 use crate::bound_tokens::{Bound, BoundTokens};
 use crate::jwt::SessionJwt;
+use crate::session_cache::SessionCache;
 
 /// How Auth.js keeps its sessions (its `session.strategy` option).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -101,6 +102,7 @@ struct Inner {
     v5: Vec<(String, SessionJwt)>,
     v4: SessionJwt,
     bound_tokens: Option<Bound>,
+    session_cache: Option<SessionCache>,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -117,6 +119,7 @@ impl fmt::Debug for AuthConfig {
             )
             .field("cookie_name", &self.inner.cookie_name)
             .field("bound_tokens", &self.inner.bound_tokens)
+            .field("session_cache", &self.inner.session_cache)
             .finish()
     }
 }
@@ -135,7 +138,14 @@ impl AuthConfig {
             sign_in_url: None,
             legacy_session_body: false,
             bound_tokens: None,
+            session_cache: None,
         }
+    }
+
+    /// The in-process session cache, when
+    /// [`session_cache`](AuthConfigBuilder::session_cache) was set.
+    pub(crate) fn session_cache(&self) -> Option<&SessionCache> {
+        self.inner.session_cache.as_ref()
     }
 
     /// The bound-token settings, when [`bound_tokens`](AuthConfigBuilder::bound_tokens)
@@ -236,9 +246,28 @@ pub struct AuthConfigBuilder {
     sign_in_url: Option<String>,
     legacy_session_body: bool,
     bound_tokens: Option<BoundTokens>,
+    session_cache: Option<std::time::Duration>,
 }
 
 impl AuthConfigBuilder {
+    /// Remember each database session read from the store for `ttl` in this process
+    /// (default: off, every request asks the store, as Auth.js does).
+    ///
+    /// Within `ttl` of its read a session is served from memory: no round trip. The
+    /// Auth.js rules still hold for what the cache holds (a session past its `expires`, or
+    /// due for extension, goes to the store, which deletes or extends it), and a sign-out
+    /// through this crate's routes forgets the session at once. What the cache cannot
+    /// see is a change made elsewhere: a session deleted by the Auth.js app, another
+    /// instance or a revocation in the store is still accepted by this instance until its
+    /// entry ends. Pick `ttl` as the longest such delay you accept (a second or a few);
+    /// [`Duration::ZERO`](std::time::Duration::ZERO) keeps the cache off. At most 10,000
+    /// sessions are remembered per instance. Session JWTs and bound tokens are never
+    /// cached.
+    pub fn session_cache(mut self, ttl: std::time::Duration) -> Self {
+        self.session_cache = (!ttl.is_zero()).then_some(ttl);
+        self
+    }
+
     /// Accept tokens bound to users (`Authorization: Bearer aa_…`) as a request's principal,
     /// and serve [`bound_token_routes`](crate::bound_token_routes) (default: off). The
     /// tokens are hashed with the first [`secret`](Self::secret).
@@ -343,6 +372,7 @@ impl AuthConfigBuilder {
                 v5,
                 v4,
                 bound_tokens,
+                session_cache: self.session_cache.map(SessionCache::new),
             }),
         })
     }

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use auth_adapter_core::backend::dates;
-use auth_adapter_core::{AdapterSession, AdapterUser, TokenBinding};
+use auth_adapter_core::{AdapterSession, AdapterUser, SessionCheck, TokenBinding};
 use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header::SET_COOKIE};
@@ -221,11 +221,26 @@ async fn from_database(
     presented: &Presented,
     now: DateTime<Utc>,
 ) -> Result<Option<AuthSession>, AuthRejection> {
+    let cache = config.session_cache();
+    if let Some((session, user)) = cache.and_then(|c| c.get(&presented.token))
+        && config.policy().check(session.expires, now) == SessionCheck::Valid
+    {
+        return Ok(Some(AuthSession {
+            user,
+            session: Session::Database(session),
+        }));
+    }
     let resolved = config
         .policy()
         .resolve(config.adapter().as_ref(), &presented.token, now)
         .await
         .map_err(|err| AuthRejection::from_store(&err))?;
+    if let Some(cache) = cache {
+        match &resolved {
+            Some((session, user)) => cache.put(session, user),
+            None => cache.forget(&presented.token),
+        }
+    }
     Ok(resolved.map(|(session, user)| AuthSession {
         user,
         session: Session::Database(session),

@@ -71,6 +71,7 @@ pub mod jwt;
 mod passwordless;
 mod rejection;
 mod routes;
+mod session_cache;
 mod session_cookie;
 mod sign_in;
 

@@ -221,6 +221,9 @@ pub(crate) async fn end_session(
     }) = session
         && config.strategy() == Strategy::Database
     {
+        if let Some(cache) = config.session_cache() {
+            cache.forget(&row.session_token);
+        }
         config
             .adapter()
             .delete_session(&row.session_token)

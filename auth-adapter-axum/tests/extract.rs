@@ -612,3 +612,88 @@ async fn sign_in_issues_a_session_the_extractor_accepts_in_both_strategies() {
         assert_eq!(body["id"], json!(user.id), "{strategy:?}");
     }
 }
+
+/// `session_cache`: within the TTL a session is served from memory (a row deleted behind
+/// this instance's back is still accepted), after it the store decides again; a sign-out
+/// through this crate's route forgets the session at once; a session due for extension
+/// still goes to the store.
+#[tokio::test]
+async fn the_session_cache_serves_reads_for_its_ttl_and_sign_out_forgets() {
+    use std::time::Duration;
+    let adapter: Arc<dyn Adapter> = Arc::new(MemoryAdapter::new());
+    let ttl = Duration::from_millis(400);
+    let config = AuthConfig::builder(adapter.clone())
+        .secret(SECRET)
+        .session_cache(ttl)
+        .build()
+        .unwrap();
+    assert!(format!("{config:?}").contains("SessionCache"));
+    let app = Router::new()
+        .route("/me", get(me))
+        .merge(auth_adapter_axum::auth_routes())
+        .layer(middleware::from_fn(session_cookies))
+        .with_state(config);
+    let status = |response: Response| response.status();
+
+    // Read once (cached), then deleted in the store as another instance would: still
+    // accepted from memory until the entry ends, then 401.
+    let session = signed_in(&adapter, Utc::now() + TimeDelta::days(30)).await;
+    let cookie = format!("authjs.session-token={}", session.session_token);
+    assert_eq!(status(get_with(&app, "/me", &[("cookie", &cookie)]).await), StatusCode::OK);
+    adapter.delete_session(&session.session_token).await.unwrap();
+    let cached = get_with(&app, "/me", &[("cookie", &cookie)]).await;
+    assert_eq!(cached.status(), StatusCode::OK, "served from the cache");
+    tokio::time::sleep(ttl + Duration::from_millis(100)).await;
+    assert_eq!(
+        status(get_with(&app, "/me", &[("cookie", &cookie)]).await),
+        StatusCode::UNAUTHORIZED,
+        "after the TTL the store is asked again"
+    );
+
+    // A sign-out through the route deletes the row and forgets the entry at once.
+    let session = signed_in(&adapter, Utc::now() + TimeDelta::days(30)).await;
+    let cookie = format!("authjs.session-token={}", session.session_token);
+    assert_eq!(status(get_with(&app, "/me", &[("cookie", &cookie)]).await), StatusCode::OK);
+    let sign_out = Request::post("/api/auth/signout")
+        .header("cookie", &cookie)
+        .header("origin", "http://localhost")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::empty())
+        .unwrap();
+    let signed_out = app.clone().oneshot(sign_out).await.unwrap();
+    assert!(signed_out.status().is_success() || signed_out.status().is_redirection());
+    assert!(adapter.get_session_and_user(&session.session_token).await.unwrap().is_none());
+    assert_eq!(
+        status(get_with(&app, "/me", &[("cookie", &cookie)]).await),
+        StatusCode::UNAUTHORIZED,
+        "signed out here: not served from the cache"
+    );
+
+    // A session due for extension is never served from memory: with an update age of
+    // zero every read is due, so each goes to the store, which extends it, and a row
+    // deleted there is seen at once.
+    let every_read_due = AuthConfig::builder(adapter.clone())
+        .secret(SECRET)
+        .policy(SessionPolicy {
+            max_age: TimeDelta::days(30),
+            update_age: TimeDelta::zero(),
+        })
+        .session_cache(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let due_app = app(every_read_due);
+    let session = signed_in(&adapter, Utc::now() + TimeDelta::days(29)).await;
+    let cookie = format!("authjs.session-token={}", session.session_token);
+    assert_eq!(status(get_with(&due_app, "/me", &[("cookie", &cookie)]).await), StatusCode::OK);
+    let (row, _) = adapter
+        .get_session_and_user(&session.session_token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(row.expires > session.expires, "extended in the store");
+    adapter.delete_session(&session.session_token).await.unwrap();
+    assert_eq!(
+        status(get_with(&due_app, "/me", &[("cookie", &cookie)]).await),
+        StatusCode::UNAUTHORIZED
+    );
+}

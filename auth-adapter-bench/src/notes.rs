@@ -2,8 +2,9 @@
 //! `rest-api` example (its router, its notes store on the same backend) through the
 //! `AuthSession` extractor, with a database session's cookie (Auth.js's database strategy:
 //! a lookup per request) and with a session JWT's cookie (its JWT strategy: decoded in
-//! process, no lookup), against the same handler with no authentication (the user named
-//! in a header), interleaved on the same data.
+//! process, no lookup), and with database sessions remembered for [`CACHE_TTL`] in the
+//! process (`AuthConfigBuilder::session_cache`), against the same handler with no
+//! authentication (the user named in a header), interleaved on the same data.
 
 use std::sync::Arc;
 
@@ -30,6 +31,9 @@ use crate::workloads::Dataset;
 
 /// The least authenticated ÷ unauthenticated ops/s may be: signing in adds at most 10 %.
 pub(crate) const TARGET: f64 = 0.9;
+
+/// How long the cached row remembers a session.
+const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Notes each user has.
 const NOTES_PER_USER: usize = 2;
@@ -134,6 +138,13 @@ pub(crate) async fn run(
             .build()?,
         notes: state.notes.clone(),
     };
+    let cached_state = ApiState {
+        auth: AuthConfig::builder(example.adapter())
+            .secret(crate::extractor::SECRET)
+            .session_cache(CACHE_TTL)
+            .build()?,
+        notes: state.notes.clone(),
+    };
     let codec = SessionJwt::v5([crate::extractor::SECRET], SESSION_COOKIE)?;
     let now = chrono::Utc::now();
     let max_age = chrono::TimeDelta::days(30);
@@ -174,6 +185,11 @@ pub(crate) async fn run(
             "GET /api/notes through AuthSession, session JWT",
             op(rest_api::app(jwt_state), Who::Jwt(jwts)),
         ),
+        (
+            Kind::Axum,
+            "GET /api/notes through AuthSession, database session, 5 s session cache",
+            op(rest_api::app(cached_state), Who::Session),
+        ),
     ];
     let workload = Workload::Notes.name();
     let mut rows = Vec::new();
@@ -184,7 +200,7 @@ pub(crate) async fn run(
             runner::measure_rows(&ops, backend, workload, concurrency, options.duration, seed)
                 .await;
         report::fill_ratios(&mut group);
-        if let [bare, session, jwt, ..] = &group[..] {
+        if let [bare, session, jwt, cached, ..] = &group[..] {
             for (figure, guarded) in [
                 (
                     "ops/s: GET /api/notes, database session ÷ no authentication",
@@ -193,6 +209,10 @@ pub(crate) async fn run(
                 (
                     "ops/s: GET /api/notes, session JWT ÷ no authentication",
                     jwt,
+                ),
+                (
+                    "ops/s: GET /api/notes, database session with a 5 s cache ÷ no authentication",
+                    cached,
                 ),
             ] {
                 ratios.push(RatioSummary::new(

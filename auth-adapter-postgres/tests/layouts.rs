@@ -120,7 +120,7 @@ async fn prisma_migrate_creates_the_docs_schema_then_is_a_no_op() {
             let rows: Vec<(String, String)> = sqlx::query_as(
                 "SELECT conname::text, regexp_replace(pg_get_constraintdef(c.oid), '\"aa_[0-9a-f]+\"\\.', '', 'g') FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
                  WHERE n.nspname = $1 AND conname NOT LIKE 'auth_adapter%' UNION ALL \
-                 SELECT indexname::text, regexp_replace(indexdef, '\"aa_[0-9a-f]+\"\\.', '', 'g') FROM pg_indexes WHERE schemaname = $1 AND indexname NOT LIKE 'auth_adapter%' ORDER BY 1",
+                 SELECT indexname::text, regexp_replace(indexdef, '\"aa_[0-9a-f]+\"\\.', '', 'g') FROM pg_indexes WHERE schemaname = $1 AND indexname NOT LIKE 'auth_adapter%' ORDER BY 1, 2",
             )
             .bind(s)
             .fetch_all(&pool)
