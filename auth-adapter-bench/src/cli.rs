@@ -9,6 +9,7 @@ use crate::BoxError;
 pub(crate) enum BackendKind {
     Memory,
     Sqlite,
+    SqlitePrisma,
     Postgres,
     MysqlPrisma,
     MysqlDrizzle,
@@ -16,9 +17,10 @@ pub(crate) enum BackendKind {
 }
 
 impl BackendKind {
-    pub(crate) const ALL: [BackendKind; 6] = [
+    pub(crate) const ALL: [BackendKind; 7] = [
         BackendKind::Memory,
         BackendKind::Sqlite,
+        BackendKind::SqlitePrisma,
         BackendKind::Postgres,
         BackendKind::MysqlPrisma,
         BackendKind::MysqlDrizzle,
@@ -29,6 +31,7 @@ impl BackendKind {
         match self {
             BackendKind::Memory => "memory",
             BackendKind::Sqlite => "sqlite",
+            BackendKind::SqlitePrisma => "sqlite-prisma",
             BackendKind::Postgres => "postgres",
             BackendKind::MysqlPrisma => "mysql-prisma",
             BackendKind::MysqlDrizzle => "mysql-drizzle",
@@ -166,8 +169,8 @@ auth-adapter-bench: every auth-adapter backend against its raw driver and the Au
 USAGE: auth-adapter-bench [OPTIONS]    (or scripts/bench [OPTIONS], which starts the servers)
 
 OPTIONS:
-  --backend B          memory|sqlite|postgres|mysql-prisma|mysql-drizzle|redis|all, or a
-                       comma list (default all)
+  --backend B          memory|sqlite|sqlite-prisma|postgres|mysql-prisma|mysql-drizzle|redis|
+                       all, or a comma list (default all)
   --workload W         get_session_and_user|sign_in|create_delete_session|verification_token|
                        busy_user|extractor|http_session|pooler|jwt_decode|passwordless|
                        passwordless_attack|notes|all, or a comma list
@@ -336,7 +339,7 @@ pub(crate) fn parse<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<Comma
             "--backend" => {
                 let v = val(&mut args)?;
                 backends = Some(BackendKind::parse(v).ok_or_else(|| {
-                    format!("--backend: `{v}` is not memory, sqlite, postgres, mysql-prisma, mysql-drizzle, redis or all")
+                    format!("--backend: `{v}` is not memory, sqlite, sqlite-prisma, postgres, mysql-prisma, mysql-drizzle, redis or all")
                 })?);
             }
             "--workload" => {

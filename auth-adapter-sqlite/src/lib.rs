@@ -156,7 +156,9 @@
 //! [`InvalidInput`](auth_adapter_core::AdapterError::InvalidInput) before anything is
 //! written. An INTEGER `User.id` (`Int @id @default(autoincrement())`) is refused when
 //! opening: user ids are text here. Extra columns of your own are left alone as long as
-//! they are nullable or have a default.
+//! they are nullable or have a default. A schema changed under a running adapter (a
+//! `prisma migrate deploy` that adds `updatedAt`, say) is seen at the next `migrate()` or
+//! when the file is opened again; a file with no tables yet counts as the docs schema.
 //!
 //! **What the layout cannot hold** (the conformance suite runs with these limits): dates
 //! outside `0000-01-01T00:00:00.000Z ..= 9999-12-31T23:59:59.999Z` (a four-digit year keeps

@@ -5,7 +5,7 @@
 //! `@@map`ped table names, and dates a Prisma 6 engine stored as INTEGER milliseconds.
 //! Each table is made with the DDL `prisma migrate` writes for its schema; the adapter
 //! detects what each has, requires nothing a variant lacks, and `migrate` adopts the file
-//! without touching Prisma's tables.
+//! without touching Prisma's tables. Last, the Drizzle layout under names of your own.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may panic
 
@@ -541,4 +541,52 @@ async fn integer_user_ids_are_refused_when_opening() {
     );
     let err = SqliteAdapter::open(dir.db(), prisma()).await.unwrap_err();
     assert!(err.to_string().contains("INTEGER"), "{err}");
+}
+
+#[tokio::test]
+async fn drizzle_tables_of_your_own_names_are_created_and_used() {
+    let dir = TempDir::new();
+    let options = SqliteOptions::default().table_names(
+        TableNames::new()
+            .user("users")
+            .session("sessions")
+            .verification_token("verification_tokens"),
+    );
+    let adapter = SqliteAdapter::open(dir.db(), options).await.unwrap();
+    let report = adapter.migrate().await.unwrap();
+    assert_eq!(
+        report.created_tables[..5],
+        [
+            "users",
+            "account",
+            "sessions",
+            "verification_tokens",
+            "authenticator"
+        ]
+    );
+    assert!(report.created_indexes.contains(&"users_email_unique"));
+    let id = round_trip(&adapter, true).await;
+    assert!(uuid_like(&id), "{id}");
+    let ddl = text(
+        &dir.db(),
+        "SELECT sql FROM sqlite_master WHERE name = ?1",
+        "account",
+    )
+    .unwrap();
+    assert!(ddl.contains("REFERENCES `users`(`id`)"), "{ddl}");
+    // Dates stay INTEGER milliseconds in the Drizzle layout.
+    let expires = Connection::open(dir.db())
+        .unwrap()
+        .query_row(
+            r#"SELECT typeof("expires") FROM "sessions" WHERE "sessionToken" = 's-1'"#,
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .unwrap();
+    assert_eq!(expires, "integer");
+    assert!(adapter.migrate().await.unwrap().is_noop());
+}
+
+fn uuid_like(id: &str) -> bool {
+    id.len() == 36 && id.as_bytes()[14] == b'4'
 }

@@ -11,7 +11,7 @@
 //! | `memory` | | [`MemoryAdapter`] | process memory |
 //! | `postgres` | [`postgres`] | [`PostgresAdapter`], [`PostgresOptions`] | PostgreSQL, the `@auth/pg-adapter` tables |
 //! | `mysql` | [`mysql`] | [`MySqlAdapter`], [`MySqlOptions`] | MySQL 8 or MariaDB, the `@auth/prisma-adapter` or `@auth/drizzle-adapter` tables |
-//! | `sqlite` | [`sqlite`] | [`SqliteAdapter`], [`SqliteOptions`] | SQLite, the `@auth/drizzle-adapter` tables |
+//! | `sqlite` | [`sqlite`] | [`SqliteAdapter`], [`SqliteOptions`] | SQLite, the `@auth/drizzle-adapter` or `@auth/prisma-adapter` tables |
 //! | `redis` | [`redis`] | [`RedisAdapter`], [`RedisOptions`] | Redis, the `@auth/unstorage-adapter` keys |
 //!
 //! And for web services, feature `axum`: module [`axum`] (the

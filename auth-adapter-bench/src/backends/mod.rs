@@ -87,7 +87,7 @@ pub(crate) fn required_env(kind: BackendKind) -> Option<&'static str> {
         BackendKind::Postgres => Some("DATABASE_URL"),
         BackendKind::Redis => Some("REDIS_URL"),
         BackendKind::MysqlPrisma | BackendKind::MysqlDrizzle => Some("MYSQL_URL"),
-        BackendKind::Memory | BackendKind::Sqlite => None,
+        BackendKind::Memory | BackendKind::Sqlite | BackendKind::SqlitePrisma => None,
     }
 }
 
@@ -127,7 +127,12 @@ pub(crate) async fn open(
 ) -> Result<Box<dyn Store>, BoxError> {
     Ok(match kind {
         BackendKind::Memory => Box::new(memory::MemoryStore::new()),
-        BackendKind::Sqlite => Box::new(sqlite::SqliteStore::open(run_id).await?),
+        BackendKind::Sqlite => {
+            Box::new(sqlite::SqliteStore::open(run_id, auth_adapter_sqlite::Layout::Drizzle).await?)
+        }
+        BackendKind::SqlitePrisma => {
+            Box::new(sqlite::SqliteStore::open(run_id, auth_adapter_sqlite::Layout::Prisma).await?)
+        }
         BackendKind::Postgres => {
             let url = url(kind)?.unwrap_or_default();
             Box::new(postgres::PgStore::open(&url, options.pool_size, run_id).await?)
