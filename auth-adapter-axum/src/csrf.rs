@@ -76,7 +76,13 @@ pub(crate) enum Sender {
 /// Where the request with `headers` comes from, for the site of `config`.
 pub(crate) fn sender(headers: &HeaderMap, config: &AuthConfig) -> Sender {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let site = |same: bool| if same { Sender::Site } else { Sender::Elsewhere };
+    let site = |same: bool| {
+        if same {
+            Sender::Site
+        } else {
+            Sender::Elsewhere
+        }
+    };
     if let Some(fetch_site) = header("sec-fetch-site") {
         return site(fetch_site == "same-origin" || fetch_site == "none");
     }

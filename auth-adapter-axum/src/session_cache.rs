@@ -119,7 +119,10 @@ mod tests {
 
         let gone = SessionCache::new(Duration::ZERO);
         gone.put(&s, &u);
-        assert!(gone.get("secret-token").is_none(), "expired entries are not served");
+        assert!(
+            gone.get("secret-token").is_none(),
+            "expired entries are not served"
+        );
     }
 
     #[test]
@@ -130,6 +133,9 @@ mod tests {
             cache.put(&s, &u);
         }
         assert!(cache.lock().len() <= CAPACITY);
-        assert!(cache.get(&format!("t{}", CAPACITY + 9)).is_some(), "the newest is kept");
+        assert!(
+            cache.get(&format!("t{}", CAPACITY + 9)).is_some(),
+            "the newest is kept"
+        );
     }
 }

@@ -628,9 +628,9 @@ async fn the_session_cache_serves_reads_for_its_ttl_and_sign_out_forgets() {
         .build()
         .unwrap();
     assert!(format!("{config:?}").contains("SessionCache"));
-    let app = Router::new()
+    let routes = Router::new()
         .route("/me", get(me))
-        .merge(auth_adapter_axum::auth_routes())
+        .merge(auth_adapter_axum::auth_router())
         .layer(middleware::from_fn(session_cookies))
         .with_state(config);
     let status = |response: Response| response.status();
@@ -639,13 +639,19 @@ async fn the_session_cache_serves_reads_for_its_ttl_and_sign_out_forgets() {
     // accepted from memory until the entry ends, then 401.
     let session = signed_in(&adapter, Utc::now() + TimeDelta::days(30)).await;
     let cookie = format!("authjs.session-token={}", session.session_token);
-    assert_eq!(status(get_with(&app, "/me", &[("cookie", &cookie)]).await), StatusCode::OK);
-    adapter.delete_session(&session.session_token).await.unwrap();
-    let cached = get_with(&app, "/me", &[("cookie", &cookie)]).await;
+    assert_eq!(
+        status(get_with(&routes, "/me", &[("cookie", &cookie)]).await),
+        StatusCode::OK
+    );
+    adapter
+        .delete_session(&session.session_token)
+        .await
+        .unwrap();
+    let cached = get_with(&routes, "/me", &[("cookie", &cookie)]).await;
     assert_eq!(cached.status(), StatusCode::OK, "served from the cache");
     tokio::time::sleep(ttl + Duration::from_millis(100)).await;
     assert_eq!(
-        status(get_with(&app, "/me", &[("cookie", &cookie)]).await),
+        status(get_with(&routes, "/me", &[("cookie", &cookie)]).await),
         StatusCode::UNAUTHORIZED,
         "after the TTL the store is asked again"
     );
@@ -653,18 +659,27 @@ async fn the_session_cache_serves_reads_for_its_ttl_and_sign_out_forgets() {
     // A sign-out through the route deletes the row and forgets the entry at once.
     let session = signed_in(&adapter, Utc::now() + TimeDelta::days(30)).await;
     let cookie = format!("authjs.session-token={}", session.session_token);
-    assert_eq!(status(get_with(&app, "/me", &[("cookie", &cookie)]).await), StatusCode::OK);
+    assert_eq!(
+        status(get_with(&routes, "/me", &[("cookie", &cookie)]).await),
+        StatusCode::OK
+    );
     let sign_out = Request::post("/api/auth/signout")
         .header("cookie", &cookie)
         .header("origin", "http://localhost")
         .header("sec-fetch-site", "same-origin")
         .body(Body::empty())
         .unwrap();
-    let signed_out = app.clone().oneshot(sign_out).await.unwrap();
+    let signed_out = routes.clone().oneshot(sign_out).await.unwrap();
     assert!(signed_out.status().is_success() || signed_out.status().is_redirection());
-    assert!(adapter.get_session_and_user(&session.session_token).await.unwrap().is_none());
+    assert!(
+        adapter
+            .get_session_and_user(&session.session_token)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(
-        status(get_with(&app, "/me", &[("cookie", &cookie)]).await),
+        status(get_with(&routes, "/me", &[("cookie", &cookie)]).await),
         StatusCode::UNAUTHORIZED,
         "signed out here: not served from the cache"
     );
@@ -684,14 +699,20 @@ async fn the_session_cache_serves_reads_for_its_ttl_and_sign_out_forgets() {
     let due_app = app(every_read_due);
     let session = signed_in(&adapter, Utc::now() + TimeDelta::days(29)).await;
     let cookie = format!("authjs.session-token={}", session.session_token);
-    assert_eq!(status(get_with(&due_app, "/me", &[("cookie", &cookie)]).await), StatusCode::OK);
+    assert_eq!(
+        status(get_with(&due_app, "/me", &[("cookie", &cookie)]).await),
+        StatusCode::OK
+    );
     let (row, _) = adapter
         .get_session_and_user(&session.session_token)
         .await
         .unwrap()
         .unwrap();
     assert!(row.expires > session.expires, "extended in the store");
-    adapter.delete_session(&session.session_token).await.unwrap();
+    adapter
+        .delete_session(&session.session_token)
+        .await
+        .unwrap();
     assert_eq!(
         status(get_with(&due_app, "/me", &[("cookie", &cookie)]).await),
         StatusCode::UNAUTHORIZED
