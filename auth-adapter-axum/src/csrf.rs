@@ -60,17 +60,36 @@ pub(crate) fn verify(headers: &HeaderMap, config: &AuthConfig, posted: Option<&s
         .is_some_and(|token| equal(&token, posted))
 }
 
-/// Whether a request comes from the site itself: `Sec-Fetch-Site: same-origin` (or `none`,
-/// typed by the user), or an `Origin` equal to the site URL's.
-pub(crate) fn same_site(headers: &HeaderMap, config: &AuthConfig) -> bool {
+/// Where a request says it comes from, by the headers browsers set and pages cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sender {
+    /// The site itself: `Sec-Fetch-Site: same-origin` (or `none`, typed by the user), or an
+    /// `Origin` equal to the site URL's.
+    Site,
+    /// Another site: any other `Sec-Fetch-Site`, or another `Origin` (any `Origin` when the
+    /// site URL is not configured).
+    Elsewhere,
+    /// Neither header: not a browser's request (a script, a mobile app), or an old browser.
+    Unsaid,
+}
+
+/// Where the request with `headers` comes from, for the site of `config`.
+pub(crate) fn sender(headers: &HeaderMap, config: &AuthConfig) -> Sender {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(site) = header("sec-fetch-site") {
-        return site == "same-origin" || site == "none";
+    let site = |same: bool| if same { Sender::Site } else { Sender::Elsewhere };
+    if let Some(fetch_site) = header("sec-fetch-site") {
+        return site(fetch_site == "same-origin" || fetch_site == "none");
     }
     match (header("origin"), config.origin()) {
-        (Some(origin), Some(expected)) => origin.eq_ignore_ascii_case(expected),
-        _ => false,
+        (Some(origin), Some(expected)) => site(origin.eq_ignore_ascii_case(expected)),
+        (Some(_), None) => Sender::Elsewhere,
+        (None, _) => Sender::Unsaid,
     }
+}
+
+/// Whether a request comes from the site itself ([`Sender::Site`]).
+pub(crate) fn same_site(headers: &HeaderMap, config: &AuthConfig) -> bool {
+    sender(headers, config) == Sender::Site
 }
 
 #[cfg(test)]

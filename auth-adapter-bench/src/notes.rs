@@ -1,11 +1,15 @@
 //! The `notes` workload: what signing in costs a REST API. `GET /api/notes` of the
-//! `rest-api` example (its router, its notes store on the same backend) with a session
-//! cookie, through the `AuthSession` extractor, against the same handler with no
-//! authentication (the user named in a header), interleaved on the same data.
+//! `rest-api` example (its router, its notes store on the same backend) through the
+//! `AuthSession` extractor, with a database session's cookie (Auth.js's database strategy:
+//! a lookup per request) and with a session JWT's cookie (its JWT strategy: decoded in
+//! process, no lookup), against the same handler with no authentication (the user named
+//! in a header), interleaved on the same data.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use auth_adapter_axum::jwt::{Claims, SessionJwt};
+use auth_adapter_axum::{AuthConfig, Strategy};
 use auth_adapter_core::cookies::SESSION_COOKIE;
 use axum::Router;
 use axum::body::{Body, to_bytes};
@@ -45,11 +49,21 @@ async fn list_unauthenticated(State(notes): State<Arc<dyn Notes>>, headers: Head
     }
 }
 
-/// `GET /api/notes` for a random session: with its cookie, or naming its user.
+/// How a [`ListNotes`] request says who it is for.
+enum Who {
+    /// The user's id in a header, for the handler with no authentication.
+    Header,
+    /// A database session's cookie.
+    Session,
+    /// A session JWT's cookie, one per user (in the order of the dataset's users).
+    Jwt(Vec<String>),
+}
+
+/// `GET /api/notes` for a random session's user.
 struct ListNotes {
     router: Router,
     data: Arc<Dataset>,
-    authenticated: bool,
+    who: Who,
 }
 
 #[async_trait]
@@ -61,10 +75,13 @@ impl Op for ListNotes {
         let users = self.data.user_ids.len().max(1);
         let user = self.data.user_ids.get(i % users).map_or("", String::as_str);
         let request = Request::get("/api/notes");
-        let request = if self.authenticated {
-            request.header(COOKIE, format!("{SESSION_COOKIE}={token}"))
-        } else {
-            request.header(USER_HEADER, user)
+        let request = match &self.who {
+            Who::Header => request.header(USER_HEADER, user),
+            Who::Session => request.header(COOKIE, format!("{SESSION_COOKIE}={token}")),
+            Who::Jwt(jwts) => {
+                let jwt = jwts.get(i % users).map_or("", String::as_str);
+                request.header(COOKIE, format!("{SESSION_COOKIE}={jwt}"))
+            }
         };
         let request = request.body(Body::empty()).map_err(|e| e.to_string())?;
         let response = match self.router.clone().oneshot(request).await {
@@ -108,27 +125,54 @@ pub(crate) async fn run(
         }
     }
     let authenticated = rest_api::app(state.clone());
+    // The same API on the JWT strategy (the same notes), and a session JWT per user as
+    // Auth.js would have issued it.
+    let jwt_state = ApiState {
+        auth: AuthConfig::builder(example.adapter())
+            .secret(crate::extractor::SECRET)
+            .strategy(Strategy::Jwt)
+            .build()?,
+        notes: state.notes.clone(),
+    };
+    let codec = SessionJwt::v5([crate::extractor::SECRET], SESSION_COOKIE)?;
+    let now = chrono::Utc::now();
+    let max_age = chrono::TimeDelta::days(30);
+    let jwts = data
+        .user_ids
+        .iter()
+        .map(|id| {
+            codec.encode(
+                &Claims::for_user(id.clone(), None, None, None),
+                max_age,
+                now,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let unauthenticated = Router::new()
         .route("/api/notes", get(list_unauthenticated))
         .with_state(state.notes.clone());
+    let op = |router: Router, who: Who| -> Arc<dyn Op> {
+        Arc::new(ListNotes {
+            router,
+            data: Arc::clone(data),
+            who,
+        })
+    };
     let ops: Vec<(Kind, &str, Arc<dyn Op>)> = vec![
         (
             Kind::Adapter,
             "GET /api/notes, no authentication",
-            Arc::new(ListNotes {
-                router: unauthenticated,
-                data: Arc::clone(data),
-                authenticated: false,
-            }),
+            op(unauthenticated, Who::Header),
         ),
         (
             Kind::Axum,
-            "GET /api/notes through AuthSession",
-            Arc::new(ListNotes {
-                router: authenticated,
-                data: Arc::clone(data),
-                authenticated: true,
-            }),
+            "GET /api/notes through AuthSession, database session",
+            op(authenticated, Who::Session),
+        ),
+        (
+            Kind::Axum,
+            "GET /api/notes through AuthSession, session JWT",
+            op(rest_api::app(jwt_state), Who::Jwt(jwts)),
         ),
     ];
     let workload = Workload::Notes.name();
@@ -140,15 +184,26 @@ pub(crate) async fn run(
             runner::measure_rows(&ops, backend, workload, concurrency, options.duration, seed)
                 .await;
         report::fill_ratios(&mut group);
-        if let [bare, guarded, ..] = &group[..] {
-            ratios.push(RatioSummary::new(
-                backend,
-                workload,
-                concurrency,
-                "ops/s: GET /api/notes through AuthSession ÷ with no authentication",
-                report::ratio(guarded.ops_per_sec, bare.ops_per_sec),
-                Some(TARGET),
-            ));
+        if let [bare, session, jwt, ..] = &group[..] {
+            for (figure, guarded) in [
+                (
+                    "ops/s: GET /api/notes, database session ÷ no authentication",
+                    session,
+                ),
+                (
+                    "ops/s: GET /api/notes, session JWT ÷ no authentication",
+                    jwt,
+                ),
+            ] {
+                ratios.push(RatioSummary::new(
+                    backend,
+                    workload,
+                    concurrency,
+                    figure,
+                    report::ratio(guarded.ops_per_sec, bare.ops_per_sec),
+                    Some(TARGET),
+                ));
+            }
         }
         rows.extend(group);
     }

@@ -45,9 +45,26 @@ pub enum SessionCheck {
 }
 
 impl SessionPolicy {
-    /// The end of a session created or extended at `now`.
+    /// The end of a session created or extended at `now`: `now + max_age`, cut to the
+    /// whole second.
+    ///
+    /// Whole seconds are all a cookie's `Expires` and a JWT's `exp` carry, and all every
+    /// layout stores: the MySQL Drizzle layout keeps session expiries in a `TIMESTAMP` of
+    /// whole seconds and refuses a fraction rather than round it. A session this crate's
+    /// users create or extend therefore fits every backend, and its cookie says exactly
+    /// when the row expires.
+    ///
+    /// ```
+    /// use auth_adapter_core::SessionPolicy;
+    /// use chrono::{TimeDelta, Timelike, Utc};
+    /// let now = Utc::now();
+    /// let expires = SessionPolicy::default().expires_from(now);
+    /// assert_eq!(expires.nanosecond(), 0);
+    /// assert!(expires <= now + TimeDelta::days(30) && expires > now + TimeDelta::days(30) - TimeDelta::seconds(1));
+    /// ```
     pub fn expires_from(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        now + self.max_age
+        let at = now + self.max_age;
+        DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at)
     }
 
     /// Applies the Auth.js rule: expired when `expires < now`; extended when
@@ -60,11 +77,11 @@ impl SessionPolicy {
     /// let now = Utc::now();
     /// // Created a moment ago: valid, not rewritten.
     /// assert_eq!(policy.check(now + TimeDelta::days(30), now), SessionCheck::Valid);
-    /// // Created 25 hours ago: extended to now + 30 days.
+    /// // Created 25 hours ago: extended to now + 30 days (in whole seconds).
     /// let expires = now + TimeDelta::days(30) - TimeDelta::hours(25);
     /// assert_eq!(
     ///     policy.check(expires, now),
-    ///     SessionCheck::Extend { expires: now + TimeDelta::days(30) }
+    ///     SessionCheck::Extend { expires: policy.expires_from(now) }
     /// );
     /// assert_eq!(policy.check(now - TimeDelta::seconds(1), now), SessionCheck::Expired);
     /// ```
@@ -121,7 +138,7 @@ mod tests {
         assert_eq!(
             p.check(due, now),
             SessionCheck::Extend {
-                expires: now + p.max_age
+                expires: p.expires_from(now)
             }
         );
         let not_due = due + TimeDelta::milliseconds(1);
@@ -129,7 +146,7 @@ mod tests {
         assert_eq!(
             p.check(now, now),
             SessionCheck::Extend {
-                expires: now + p.max_age
+                expires: p.expires_from(now)
             }
         );
     }

@@ -337,6 +337,47 @@ async fn expires_precision_and_range_follow_the_columns() {
     }
 }
 
+/// What the sign-in crates write fits every layout: a session created and extended with
+/// `SessionPolicy` expiries (whole seconds, as the axum crate's sign-in and the
+/// passwordless service make them) is stored and read back exactly, Drizzle included.
+#[tokio::test]
+async fn sessions_with_policy_expiries_fit_every_layout() {
+    use auth_adapter_core::{SessionCheck, SessionPolicy, SessionUpdate};
+    let policy = SessionPolicy::default();
+    for layout in LAYOUTS {
+        let (adapter, _) = common::migrated_adapter(layout).await;
+        let user = adapter
+            .create_user(NewUser::with_email(fixtures::unique_email()))
+            .await
+            .unwrap();
+        // A moment that has a fraction of a second, as `Utc::now()` nearly always has.
+        let now = whole_seconds(Utc::now()) + TimeDelta::milliseconds(731);
+        let session = AdapterSession {
+            expires: policy.expires_from(now),
+            ..fixtures::session(&user.id)
+        };
+        let created = adapter.create_session(session.clone()).await.unwrap();
+        assert_eq!(created.expires, session.expires, "{}", layout.name());
+        // Extended a day later, as the extractor does when the session is due.
+        let later = now + TimeDelta::hours(25);
+        let SessionCheck::Extend { expires } = policy.check(created.expires, later) else {
+            panic!("a session 25 hours old is due for extension");
+        };
+        let updated = adapter
+            .update_session(SessionUpdate::new(&session.session_token, expires))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(updated.expires, expires, "{}", layout.name());
+        let (read, _) = adapter
+            .get_session_and_user(&session.session_token)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(read.expires, expires, "{}", layout.name());
+    }
+}
+
 /// The Prisma layout's bookkeeping, as Prisma Client would write it: a cuid `id` on
 /// users, accounts and sessions, `updatedAt` on every write, `createdAt` by default.
 #[tokio::test]

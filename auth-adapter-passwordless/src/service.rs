@@ -336,6 +336,37 @@ impl Passwordless {
         code: &str,
         client: &Client,
     ) -> Result<SignedIn, SignInError> {
+        let (user, is_new_user, now) = self.use_otp(channel, to, code, client).await?;
+        self.new_session(user, is_new_user, now).await
+    }
+
+    /// Checks a one-time code for `to` as a proof of identity, without signing in: the code
+    /// is checked, counted and used up exactly as by [`verify_otp`](Self::verify_otp)
+    /// (same limits, same errors), and the user it proves is returned (found, or created
+    /// as a sign-in would), but no session is created.
+    ///
+    /// For a step that needs a fresh proof rather than a session, such as binding a token
+    /// to an account from a script (`auth-adapter-axum`'s `bind-token` takes one).
+    pub async fn confirm_otp(
+        &self,
+        channel: Channel,
+        to: &str,
+        code: &str,
+        client: &Client,
+    ) -> Result<AdapterUser, SignInError> {
+        let (user, _, _) = self.use_otp(channel, to, code, client).await?;
+        Ok(user)
+    }
+
+    /// [`verify_otp`](Self::verify_otp) up to the session: the checked and used code's
+    /// user, whether it was created, and when.
+    async fn use_otp(
+        &self,
+        channel: Channel,
+        to: &str,
+        code: &str,
+        client: &Client,
+    ) -> Result<(AdapterUser, bool, DateTime<Utc>), SignInError> {
         let to = self.recipient(channel, to)?;
         let identifier = code_identifier(&to)?;
         let name = limit_name(&to);
@@ -402,7 +433,7 @@ impl Passwordless {
         // with its window, and is no reason to refuse this sign-in.
         let _ = reset;
         let (user, is_new_user) = found?;
-        self.new_session(user, is_new_user, now).await
+        Ok((user, is_new_user, now))
     }
 
     // -----------------------------------------------------------------------------------
@@ -525,7 +556,7 @@ impl Passwordless {
             .create_session(AdapterSession {
                 session_token: generate_session_token(),
                 user_id: user.id.clone(),
-                expires: whole_seconds(self.inner.policy.expires_from(now)),
+                expires: self.inner.policy.expires_from(now),
             })
             .await?;
         Ok(SignedIn {

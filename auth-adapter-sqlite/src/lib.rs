@@ -1,6 +1,7 @@
-//! SQLite backend for [auth-adapter](auth_adapter_core): the `@auth/drizzle-adapter` SQLite
-//! layout, so a Rust service and a Node.js Auth.js app (with `DrizzleAdapter` over
-//! `drizzle-orm/libsql` or `better-sqlite3`) can share one database file, row for row.
+//! SQLite backend for [auth-adapter](auth_adapter_core): the SQLite layouts of
+//! `@auth/drizzle-adapter` and `@auth/prisma-adapter`, so a Rust service and a Node.js
+//! Auth.js app (with `DrizzleAdapter` over `drizzle-orm/libsql` or `better-sqlite3`, or
+//! `PrismaAdapter` over a Prisma client) can share one database file, row for row.
 //!
 //! # Example
 //!
@@ -45,7 +46,34 @@
 //! For tests, [`SqliteAdapter::open_in_memory`] gives a private database that disappears
 //! with the adapter.
 //!
-//! # Layout
+//! # Layouts
+//!
+//! [`SqliteOptions::layout`] picks the tables: [`Layout::Drizzle`] (the default) or
+//! [`Layout::Prisma`]. [`SqliteOptions::table_names`] renames any of the five Auth.js tables
+//! ([`TableNames`]: a Prisma model with `@@map`, Drizzle tables of your own); everything
+//! else (columns, the crate's own tables) keeps its name.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+//! use auth_adapter_core::{Adapter, NewUser};
+//! use auth_adapter_sqlite::{Layout, SqliteAdapter, SqliteOptions, TableNames};
+//!
+//! // The file a Next.js app shares through `PrismaAdapter(prisma)`, with `User` mapped to
+//! // `users` (`@@map("users")`).
+//! let options = SqliteOptions::new()
+//!     .layout(Layout::Prisma)
+//!     .table_names(TableNames::new().user("users"));
+//! let sqlite = SqliteAdapter::open_in_memory(options).await?;
+//! sqlite.migrate().await?; // creates the tables as `prisma migrate` would, or adopts them
+//! let user = sqlite.create_user(NewUser::with_email("ada@example.com")).await?;
+//! assert!(user.id.starts_with('c')); // a cuid, as Prisma Client makes them
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })
+//! # }
+//! ```
+//!
+//! ## Drizzle
 //!
 //! [`SqliteAdapter::migrate`] creates the tables of `@auth/drizzle-adapter`'s default SQLite
 //! schema with the very statements drizzle-kit generates for it:
@@ -66,22 +94,109 @@
 //! `type` this crate does not know is kept as [`AccountType::Other`](auth_adapter_core::AccountType).
 //!
 //! **Additions** to the drizzle layout, none of which the JS adapter notices: the indexes
-//! `account_userId_idx` and `session_userId_idx` (user deletes, "sign out everywhere"), the
-//! table `auth_adapter_counter` (`key` text PK, `count` integer, `resetsAt` integer epoch
-//! ms) behind the [`CounterStore`](auth_adapter_core::CounterStore) (attempt and rate limits
+//! `account_userId_idx` and `session_userId_idx` (user deletes, "sign out everywhere"), and
+//! this crate's own tables (below). If you manage the schema with `drizzle-kit push`, it
+//! will offer to drop the extra tables and indexes; dropping the indexes is harmless (the
+//! next `migrate()` adds them back), dropping the tables loses the counters and the bound
+//! tokens.
+//!
+//! **Adopting an existing file**: on a database whose tables drizzle-kit (or an earlier
+//! `migrate()`) created, `migrate()` keeps the tables and their rows, checks each has the
+//! columns this crate uses, and adds only the missing indexes, all in one transaction.
+//! Running it again changes nothing. If the Node app manages its schema with drizzle-kit
+//! migrations, run those first and let `migrate()` adopt the result: drizzle-kit's first
+//! migration runs plain `CREATE TABLE` and fails on tables that already exist.
+//!
+//! ## Prisma
+//!
+//! [`SqliteAdapter::migrate`] creates the Auth.js docs' SQLite schema for
+//! `@auth/prisma-adapter` (the "SQLite" tab of authjs.dev's Prisma page) with the
+//! statements `prisma migrate` writes for it (its `migration.sql`: `CREATE TABLE`s with the
+//! foreign keys inline, then the unique indexes):
+//!
+//! | table | columns | keys |
+//! |---|---|---|
+//! | `User` | `id` TEXT (a cuid), `name`, `email` (nullable), `emailVerified` DATETIME, `image`, `createdAt` DATETIME (default `CURRENT_TIMESTAMP`), `updatedAt` DATETIME (no default) | PK `id`; unique `email` (`User_email_key`) |
+//! | `Account` | `id` (a cuid), `userId`, `type`, `provider`, `providerAccountId`, `refresh_token`, `access_token`, `expires_at` INTEGER (epoch seconds), `token_type`, `scope`, `id_token`, `session_state`, `createdAt`, `updatedAt` | PK `id`; unique (`provider`, `providerAccountId`); FK `userId` → `User` ON DELETE CASCADE |
+//! | `Session` | `id` (a cuid), `sessionToken`, `userId`, `expires` DATETIME, `createdAt`, `updatedAt` | PK `id`; unique `sessionToken`; FK cascade |
+//! | `VerificationToken` | `identifier`, `token`, `expires` DATETIME | unique (`identifier`, `token`) |
+//! | `Authenticator` | `credentialID`, `userId`, `providerAccountId`, `credentialPublicKey`, `counter` INTEGER, `credentialDeviceType`, `credentialBackedUp` BOOLEAN (0/1), `transports` | PK (`userId`, `credentialID`); unique `credentialID`; FK cascade |
+//!
+//! Constraint and index names follow Prisma's (`{table}_{columns}_key`,
+//! `{table}_userId_fkey`) with the configured table names. What Prisma Client does on the
+//! JavaScript side, the adapter does here:
+//!
+//! - **Dates** are stored as Prisma's SQLite driver adapters store a `DateTime` (the
+//!   default `timestampFormat: "iso8601"` of `@prisma/adapter-better-sqlite3` and
+//!   `@prisma/adapter-libsql`): JavaScript's `toISOString()` with `Z` written `+00:00`,
+//!   `2026-11-22T11:33:29.559+00:00`. Reading also takes INTEGER epoch milliseconds (what
+//!   Prisma's Rust engine wrote before Prisma 7, and `timestampFormat: "unixepoch-ms"`), so
+//!   older rows read fine and expire; new rows are written as text, which Prisma 7's
+//!   driver adapters read in either mode. A Node app set to `"unixepoch-ms"` keeps writing
+//!   integers beside them: untested, and Prisma's own date comparisons would then compare
+//!   text with integers, so keep the default there.
+//! - **Ids** (`@default(cuid())`) are made by the client, not the database: users,
+//!   accounts and sessions get a 25-character cuid (`c`, 8 base-36 digits of the time, 16
+//!   random ones), which Prisma Client reads as its own.
+//! - **`createdAt`** (`@default(now())`) and **`updatedAt`** (`@updatedAt`, no database
+//!   default) are written on every insert, and `updatedAt` on every update, with the same
+//!   date text. (The column default `CURRENT_TIMESTAMP` writes `2026-11-22 11:33:29`,
+//!   which JavaScript would read as local time: Prisma Client never relies on it, nor does
+//!   this crate.)
+//! - Booleans are 0/1, `expires_at` epoch seconds, as Prisma writes them.
+//!
+//! **Variants.** Real Prisma databases differ from the docs schema, and the adapter reads
+//! which of Prisma's bookkeeping columns each table has when it opens and again after
+//! every `migrate()`, writing only those: `Account.id` and `Session.id` (absent in the
+//! docs' PostgreSQL-style schema with `@@id` keys), `createdAt`/`updatedAt` (absent in the
+//! v4-era docs schema and in `@auth/prisma-adapter`'s own test schema), an `id` on
+//! `Authenticator` or `VerificationToken` (the adapter's test schema). An `id` that is
+//! SQLite's `INTEGER PRIMARY KEY` is left to the database. A `User.email` declared
+//! `NOT NULL` (`String @unique`) makes a user without an email
+//! [`InvalidInput`](auth_adapter_core::AdapterError::InvalidInput) before anything is
+//! written. An INTEGER `User.id` (`Int @id @default(autoincrement())`) is refused when
+//! opening: user ids are text here. Extra columns of your own are left alone as long as
+//! they are nullable or have a default.
+//!
+//! **What the layout cannot hold** (the conformance suite runs with these limits): dates
+//! outside `0000-01-01T00:00:00.000Z ..= 9999-12-31T23:59:59.999Z` (a four-digit year keeps
+//! the text ordered as time and readable by SQLite's date functions, which
+//! `delete_expired` uses) and `counter` / `expires_at` beyond Prisma's 32-bit `Int`
+//! (2 147 483 647) are [`InvalidInput`](auth_adapter_core::AdapterError::InvalidInput),
+//! with nothing written.
+//!
+//! **Additions** to Prisma's schema, none of which `@auth/prisma-adapter` notices: the
+//! indexes `Account_userId_idx` and `Session_userId_idx` (Prisma's SQLite schema indexes no
+//! `userId`; user deletes and "sign out everywhere" scan for it; the names are those Prisma
+//! gives an `@@index([userId])`, so a schema that declares one already has them), and this
+//! crate's own tables (below). `prisma migrate deploy` ignores them. `prisma migrate dev`
+//! compares the database with the migration history and reports them as drift (and offers
+//! to reset a development database): declare them in your schema, or run `migrate()` only
+//! where Prisma's migrations are deployed.
+//!
+//! **Adopting an existing file**: run Prisma's migrations first, then `migrate()`. On
+//! existing tables it checks the columns this crate uses, adds a unique index only where
+//! the table has no unique key or primary key on those columns already (the PostgreSQL-style
+//! `@@id` keys and the v4 `token @unique` count), adds the two `userId` indexes where no
+//! index starts with `userId`, and creates the tables that are missing (an `Authenticator`
+//! table, which the v4 schema lacks, comes as the docs define it). It changes none of
+//! Prisma's tables, all in one transaction; running it again changes nothing.
+//!
+//! ## This crate's own tables
+//!
+//! The same in both layouts, referencing the layout's users table:
+//! `auth_adapter_counter` (`key` text PK, `count` integer, `resetsAt` integer epoch ms)
+//! behind the [`CounterStore`](auth_adapter_core::CounterStore) (attempt and rate limits
 //! shared by every process on the file; one upsert per increment), the table
 //! `auth_adapter_token` behind the [`TokenStore`](auth_adapter_core::TokenStore) (tokens
-//! bound to users: `id` text PK (a UUID), `userId` text (foreign key to `user`, `ON DELETE
-//! cascade`), `realm`, `tokenHash` (HMAC-SHA256, hex; never the token), `name`,
+//! bound to users: `id` text PK (a UUID), `userId` text (foreign key to the users table,
+//! `ON DELETE cascade`), `realm`, `tokenHash` (HMAC-SHA256, hex; never the token), `name`,
 //! `displayPrefix`, `scopes` (space-separated; a scope holds no white space), `createdAt`,
 //! `lastUsedAt`, `expires` (integer epoch ms); a unique index on (`realm`, `tokenHash`), so
 //! a bound token is `Conflict` and never moves, and indexes on `userId` and on non-null
 //! `expires`), and `PRAGMA user_version` = [`SCHEMA_VERSION`] to track this crate's
-//! migrations (drizzle does not use `user_version`; its own migrator keeps a
-//! `__drizzle_migrations` table, which this crate leaves alone). If you manage the schema
-//! with `drizzle-kit push`, it will offer to drop the extra tables and indexes; dropping the
-//! indexes is harmless (the next `migrate()` adds them back), dropping the tables loses
-//! the counters and the bound tokens.
+//! migrations (neither drizzle nor Prisma uses `user_version`; their migrators keep
+//! `__drizzle_migrations` / `_prisma_migrations`, which this crate leaves alone).
 //!
 //! A user's bound tokens go with the user, through the foreign key, in the statement that
 //! deletes the user: ours, and the Node app's when its connection enforces foreign keys
@@ -90,13 +205,6 @@
 //! [`authenticate`](auth_adapter_core::TokenStore::authenticate) reads on a reader
 //! connection, like `get_session_and_user`; it writes (once, on the writer, with a
 //! conditional `UPDATE`) only when the token's recorded last use is a minute old.
-//!
-//! **Adopting an existing file**: on a database whose tables drizzle-kit (or an earlier
-//! `migrate()`) created, `migrate()` keeps the tables and their rows, checks each has the
-//! columns this crate uses, and adds only the missing indexes, all in one transaction.
-//! Running it again changes nothing. If the Node app manages its schema with drizzle-kit
-//! migrations, run those first and let `migrate()` adopt the result: drizzle-kit's first
-//! migration runs plain `CREATE TABLE` and fails on tables that already exist.
 //!
 //! WAL mode is a property of the file, so the Node side uses it too; both processes must
 //! run on the same machine (WAL needs shared memory, no network file systems).
@@ -142,6 +250,7 @@
 mod adapter;
 mod connections;
 mod errors;
+mod layout;
 mod options;
 mod rows;
 mod schema;
@@ -149,6 +258,7 @@ mod sql;
 
 pub use adapter::SqliteAdapter;
 pub use auth_adapter_core::MigrationReport;
+pub use layout::{Layout, TableNames};
 pub use options::{SqliteOptions, Synchronous};
 pub use schema::SCHEMA_VERSION;
 

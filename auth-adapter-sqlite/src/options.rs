@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::layout::{Layout, TableNames, Tables};
+
 /// How hard SQLite works to make a commit survive a crash: the `PRAGMA synchronous` setting
 /// of every connection. The database runs in WAL mode, where both settings keep the file
 /// consistent (never corrupt); they differ in what a *committed* transaction survives.
@@ -44,6 +46,16 @@ impl Synchronous {
 ///     .migrate_on_open(true);
 /// assert_eq!(options.get_readers(), 8);
 /// ```
+///
+/// The layout and the table names say which tables the adapter uses (see the
+/// [crate docs](crate#layouts)):
+///
+/// ```
+/// use auth_adapter_sqlite::{Layout, SqliteOptions};
+///
+/// let options = SqliteOptions::new().layout(Layout::Prisma);
+/// assert_eq!(options.get_layout(), Layout::Prisma);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SqliteOptions {
     readers: usize,
@@ -51,11 +63,13 @@ pub struct SqliteOptions {
     acquire_timeout: Duration,
     synchronous: Synchronous,
     migrate_on_open: bool,
+    layout: Layout,
+    table_names: TableNames,
 }
 
 impl Default for SqliteOptions {
     /// 4 reader connections, a 5 s busy timeout, a 30 s pool wait, `synchronous = FULL`, no
-    /// migration on open.
+    /// migration on open, the Drizzle layout under its own table names.
     fn default() -> Self {
         SqliteOptions {
             readers: 4,
@@ -63,6 +77,8 @@ impl Default for SqliteOptions {
             acquire_timeout: Duration::from_secs(30),
             synchronous: Synchronous::Full,
             migrate_on_open: false,
+            layout: Layout::Drizzle,
+            table_names: TableNames::new(),
         }
     }
 }
@@ -110,6 +126,18 @@ impl SqliteOptions {
         self
     }
 
+    /// The table layout (default [`Layout::Drizzle`]).
+    pub fn layout(mut self, layout: Layout) -> Self {
+        self.layout = layout;
+        self
+    }
+
+    /// The tables' names where they are not the layout's own (default: all the layout's).
+    pub fn table_names(mut self, names: TableNames) -> Self {
+        self.table_names = names;
+        self
+    }
+
     /// The number of reader connections.
     pub fn get_readers(&self) -> usize {
         self.readers
@@ -135,12 +163,28 @@ impl SqliteOptions {
         self.migrate_on_open
     }
 
+    /// The table layout.
+    pub fn get_layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// The table names set (unset ones are the layout's).
+    pub fn get_table_names(&self) -> &TableNames {
+        &self.table_names
+    }
+
+    /// The layout's tables under their resolved names; checks the names.
+    pub(crate) fn tables(&self) -> auth_adapter_core::Result<Tables> {
+        Tables::resolve(self.layout, &self.table_names)
+    }
+
     /// Checks every option; the adapter's constructors call it. A zero busy timeout is
     /// allowed (fail at once on another process's lock); zero readers or a zero pool wait
-    /// are refused.
+    /// are refused, and so are table names SQLite cannot take (see [`TableNames`]).
     pub(crate) fn validate(&self) -> auth_adapter_core::Result<()> {
         use auth_adapter_core::backend::validate;
         validate::option_at_least_one("readers", self.readers)?;
-        validate::option_time_limit("acquire_timeout", self.acquire_timeout)
+        validate::option_time_limit("acquire_timeout", self.acquire_timeout)?;
+        self.tables().map(|_| ())
     }
 }

@@ -1,6 +1,7 @@
 //! Reading rows, tolerantly: dates as INTEGER epoch milliseconds (what drizzle writes) or as
-//! ISO-8601 text (what other Auth.js SQLite adapters write), booleans as 0/1 or text,
-//! account types as any string.
+//! ISO-8601 text (what Prisma and other Auth.js SQLite adapters write), booleans as 0/1 or
+//! text, account types as any string. Writing dates as the layout stores them ([`Stamp`]),
+//! and Prisma's bookkeeping values ([`Bookkeeping`]).
 
 use auth_adapter_core::{
     AccountType, AdapterAccount, AdapterAuthenticator, AdapterSession, AdapterUser, TokenBinding,
@@ -9,6 +10,8 @@ use auth_adapter_core::{
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rusqlite::Row;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+
+use crate::layout::{DateFormat, Extras};
 
 /// A date stored as INTEGER milliseconds since the epoch; read also from REAL milliseconds
 /// and from ISO-8601 / SQLite `datetime()` text (taken as UTC when it has no offset).
@@ -35,6 +38,74 @@ impl FromSql for Millis {
         };
         date.map(Millis)
             .ok_or_else(|| FromSqlError::Other("not a date Auth.js could have written".into()))
+    }
+}
+
+/// A date as the layout writes it: INTEGER milliseconds (drizzle) or Prisma's text
+/// (`2026-11-22T11:33:29.559+00:00`, what `@prisma/adapter-better-sqlite3` writes). Only
+/// dates in `0000..=9999` are written as text (the adapter checks before).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp(pub(crate) DateTime<Utc>, pub(crate) DateFormat);
+
+impl ToSql for Stamp {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self.1 {
+            DateFormat::EpochMillis => ToSqlOutput::from(self.0.timestamp_millis()),
+            DateFormat::PrismaText => ToSqlOutput::from(prisma_text(&self.0)),
+        })
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmm+00:00`: JavaScript's `toISOString()` with `Z` replaced by
+/// `+00:00`, as Prisma's SQLite driver adapters write a `DateTime` by default.
+pub(crate) fn prisma_text(date: &DateTime<Utc>) -> String {
+    date.format("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string()
+}
+
+/// The values of a write's bookkeeping columns, in the order the statements of
+/// [`crate::sql`] take them after their own parameters: the row's new id (a cuid, where the
+/// table has an `id` the client makes), then the current time (`createdAt` and `updatedAt`
+/// on an insert, `updatedAt` on an update).
+#[derive(Debug)]
+pub(crate) struct Bookkeeping {
+    id: Option<String>,
+    now: Option<Stamp>,
+}
+
+impl Bookkeeping {
+    fn now(format: DateFormat) -> Stamp {
+        Stamp(
+            auth_adapter_core::backend::dates::truncate_to_millis(Utc::now()),
+            format,
+        )
+    }
+
+    /// For an insert into a table with `extras`.
+    pub(crate) fn insert(extras: Extras, format: DateFormat) -> Self {
+        Bookkeeping {
+            id: extras.id.then(auth_adapter_core::backend::ids::cuid),
+            now: extras.stamps().then(|| Self::now(format)),
+        }
+    }
+
+    /// For an update of a table with `extras`.
+    pub(crate) fn update(extras: Extras, format: DateFormat) -> Self {
+        Bookkeeping {
+            id: None,
+            now: extras.updated_at.then(|| Self::now(format)),
+        }
+    }
+
+    /// `base` followed by these values.
+    pub(crate) fn params<'a>(&'a self, base: &[&'a dyn ToSql]) -> Vec<&'a dyn ToSql> {
+        let mut all = base.to_vec();
+        if let Some(id) = &self.id {
+            all.push(id);
+        }
+        if let Some(now) = &self.now {
+            all.push(now);
+        }
+        all
     }
 }
 
@@ -215,6 +286,28 @@ mod tests {
         assert!(read::<Millis>(ValueRef::Text(b"yesterday")).is_err());
         assert!(read::<Millis>(ValueRef::Null).is_err());
         assert!(read::<Millis>(ValueRef::Integer(i64::MAX)).is_err());
+    }
+
+    #[test]
+    fn prisma_text_is_what_its_driver_adapter_writes_and_reads_back() {
+        let date = DateTime::from_timestamp_millis(1_795_000_409_559).unwrap();
+        assert_eq!(prisma_text(&date), "2026-11-18T11:13:29.559+00:00");
+        let stamp = Stamp(date, DateFormat::PrismaText);
+        let ToSqlOutput::Owned(rusqlite::types::Value::Text(text)) = stamp.to_sql().unwrap() else {
+            panic!("text expected");
+        };
+        assert_eq!(
+            read::<Millis>(ValueRef::Text(text.as_bytes())).unwrap().0,
+            date
+        );
+        let early = "0000-01-01T00:00:00Z".parse().unwrap();
+        assert_eq!(prisma_text(&early), "0000-01-01T00:00:00.000+00:00");
+        assert_eq!(
+            read::<Millis>(ValueRef::Text(prisma_text(&early).as_bytes()))
+                .unwrap()
+                .0,
+            early
+        );
     }
 
     #[test]

@@ -296,6 +296,7 @@ macro_rules! __for_each_passwordless_case {
         $crate::__expand_cases! { [$($mode)*]
             passwordless::magic_link_round_trip
             passwordless::auth_js_links_are_redeemed
+            passwordless::confirmed_codes_prove_without_a_session
             passwordless::email_code_round_trip
             passwordless::sms_code_round_trip
             passwordless::wrong_codes_hit_the_limit_with_retry_after

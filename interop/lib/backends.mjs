@@ -7,6 +7,7 @@ import { ConfigError } from "./env.mjs";
 import { openPg } from "./pg.mjs";
 import { openPrismaMysql } from "./prisma-mysql.mjs";
 import { openPrismaPostgres } from "./prisma-postgres.mjs";
+import { openPrismaSqlite } from "./prisma-sqlite.mjs";
 import { openUnstorageRedis } from "./unstorage-redis.mjs";
 
 const OPENERS = {
@@ -17,6 +18,7 @@ const OPENERS = {
   "drizzle-mysql": openDrizzleMysql,
   "prisma-postgres": openPrismaPostgres,
   "drizzle-postgres": openDrizzlePostgres,
+  "prisma-sqlite": openPrismaSqlite,
 };
 
 export const ADAPTER_NAMES = Object.keys(OPENERS);

@@ -385,7 +385,8 @@ start_smtp() {
 }
 
 # Installs the Node packages of interop/ (the real Auth.js adapters) when they are missing
-# or older than the lockfile, and generates the Prisma client the prisma-mysql peer loads.
+# or older than the lockfile, and generates the Prisma clients the prisma-mysql,
+# prisma-postgres and prisma-sqlite peers load.
 ensure_interop() {
     local root=$1
     command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || aa_install Node.js nodejs npm
@@ -410,6 +411,14 @@ ensure_interop() {
         aa_log "generating the Prisma client of interop/prisma-postgres/schema.prisma"
         (cd "$root/interop" && npm run --silent prisma-generate-postgres >&2) \
             || aa_die "prisma generate of interop/prisma-postgres in interop/ failed"
+    fi
+    # The same for interop/prisma-sqlite/schema.prisma (the prisma-sqlite peer).
+    generated="$root/interop/prisma-sqlite/generated/client.ts"
+    if [ ! -f "$generated" ] || [ "$root/interop/prisma-sqlite/schema.prisma" -nt "$generated" ] \
+        || [ "$root/interop/package-lock.json" -nt "$generated" ]; then
+        aa_log "generating the Prisma client of interop/prisma-sqlite/schema.prisma"
+        (cd "$root/interop" && npm run --silent prisma-generate-sqlite >&2) \
+            || aa_die "prisma generate (prisma-sqlite) in interop/ failed"
     fi
 }
 

@@ -71,7 +71,7 @@ pub(super) fn classify(err: &SignInError) -> (StatusCode, &'static str, Option<u
 }
 
 /// The answer to a refused sign-in step.
-pub(super) fn sign_in_error(err: &SignInError) -> Response {
+pub(crate) fn sign_in_error(err: &SignInError) -> Response {
     let (status, code, retry_after, show) = classify(err);
     let message = if show {
         err.to_string()

@@ -21,7 +21,8 @@ use crate::config::{AuthConfig, Strategy};
 use crate::extract::{AuthSession, CookieSlot};
 use crate::routes::{self, no_store};
 use crate::{SignedIn, csrf};
-use answer::{bad_request, forbidden, sign_in_error};
+pub(crate) use answer::sign_in_error;
+use answer::{bad_request, forbidden};
 use body::SessionBody;
 
 /// The passwordless routes, to [`nest`](Router::nest) under the path the service's links

@@ -57,9 +57,10 @@ impl TokenStore for SqliteAdapter {
         }
         let now = truncate_to_millis(now);
         let key = [realm.to_owned(), token_hash.as_hex().to_owned()];
+        let statements = self.sql();
         let found = self
             .read(move |conn| {
-                conn.prepare_cached(sql::SELECT_BINDING_AND_USER)?
+                conn.prepare_cached(&statements.select_binding_and_user)?
                     .query_row(params![key[0], key[1], Millis(now)], |row| {
                         Ok((rows::token_binding(row)?, rows::user(row, BINDING_WIDTH)?))
                     })

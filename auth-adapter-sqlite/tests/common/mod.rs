@@ -10,7 +10,7 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use auth_adapter_core::Adapter;
-use auth_adapter_sqlite::{SqliteAdapter, SqliteOptions};
+use auth_adapter_sqlite::{Layout, SqliteAdapter, SqliteOptions};
 use auth_adapter_tests::interop::Guarded;
 
 /// How long a test waits for anything (a task, a signal, another call) before failing. Longer
@@ -140,4 +140,36 @@ pub async fn fresh_store() -> Arc<Guarded<SqliteAdapter, TempDir>> {
 /// The token suite's factory: a new migrated database file per call.
 pub async fn fresh_tokens() -> Arc<dyn auth_adapter_tests::TokenBackend> {
     Arc::new(Scratch::new().await.0)
+}
+
+/// The Prisma layout's factories: new migrated database files in `Layout::Prisma`.
+pub fn prisma_options() -> SqliteOptions {
+    SqliteOptions::default().layout(Layout::Prisma)
+}
+
+pub async fn fresh_prisma_adapter() -> Arc<dyn Adapter> {
+    Arc::new(Scratch::with_options(prisma_options()).await.0)
+}
+
+pub async fn fresh_prisma_counters() -> Arc<dyn auth_adapter_core::CounterStore> {
+    Arc::new(Scratch::with_options(prisma_options()).await.0)
+}
+
+pub async fn fresh_prisma_tokens() -> Arc<dyn auth_adapter_tests::TokenBackend> {
+    Arc::new(Scratch::with_options(prisma_options()).await.0)
+}
+
+/// What the Prisma layout documents it cannot hold (see the crate docs): dates with
+/// four-digit years (its text dates), 32-bit `Int` counters.
+pub fn prisma_limits() -> auth_adapter_tests::Limits {
+    let date = |text: &str| {
+        text.parse::<chrono::DateTime<chrono::Utc>>()
+            .expect("a date")
+    };
+    auth_adapter_tests::Limits::CONTRACT
+        .dates(
+            date("0000-01-01T00:00:00Z"),
+            date("9999-12-31T23:59:59.999Z"),
+        )
+        .max_counter(i32::MAX as u32)
 }

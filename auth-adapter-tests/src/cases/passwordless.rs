@@ -274,6 +274,78 @@ pub async fn email_code_round_trip(store: impl Into<Store>) {
     assert!(!by_link.is_new_user);
 }
 
+/// `confirm_otp` is a proof, not a sign-in: a wrong code counts against the same budget
+/// as `verify_otp`'s, a right one returns the code's user (created as a sign-in would) and
+/// is used up, and no session is created.
+pub async fn confirmed_codes_prove_without_a_session(store: impl Into<Store>) {
+    let (store, sender) = parts(store);
+    let log = CallLog::new(store.clone());
+    let logged = Store::from(log.clone());
+    let limits = Limits::new().wrong_codes(Limit::new(3, TimeDelta::minutes(15)));
+    let pwl = service(&logged, &sender, |b| b.limits(limits));
+    let to = email();
+    let c = any_client();
+    expect_ok(pwl.send_otp(Channel::Email, &to, &c).await, "send_otp");
+    let code = sender.last_code(&to);
+    let wrong = expect_err(
+        pwl.confirm_otp(Channel::Email, &to, &other_code(&code), &c)
+            .await,
+        "a wrong code",
+    );
+    assert!(matches!(wrong, SignInError::InvalidCode), "{wrong:?}");
+    log.take();
+    let user = expect_ok(
+        pwl.confirm_otp(Channel::Email, &to, &code, &c).await,
+        "confirm_otp",
+    );
+    assert_eq!(user.email.as_deref(), Some(to.as_str()));
+    let calls = log.take();
+    assert!(
+        !calls.iter().any(|c| c.contains("session")),
+        "a proof creates no session: {calls:?}"
+    );
+    let found = crate::check::ok(store.adapter.get_user_by_email(&to).await, "lookup");
+    assert_eq!(
+        found.map(|u| u.id),
+        Some(user.id.clone()),
+        "the user it proved"
+    );
+    // Used up, by either door.
+    for used in [
+        pwl.confirm_otp(Channel::Email, &to, &code, &c).await.err(),
+        pwl.verify_otp(Channel::Email, &to, &code, &c).await.err(),
+    ] {
+        assert!(matches!(used, Some(SignInError::InvalidCode)), "{used:?}");
+    }
+    // Both doors spend one budget: on a fresh address, two wrong proofs and one wrong
+    // sign-in use the 3 guesses, and then even the right code is not evaluated.
+    let to = email();
+    expect_ok(pwl.send_otp(Channel::Email, &to, &c).await, "second send");
+    let code = sender.last_code(&to);
+    for _ in 0..2 {
+        let e = expect_err(
+            pwl.confirm_otp(Channel::Email, &to, &other_code(&code), &c)
+                .await,
+            "wrong",
+        );
+        assert!(matches!(e, SignInError::InvalidCode), "{e:?}");
+    }
+    let e = expect_err(
+        pwl.verify_otp(Channel::Email, &to, &other_code(&code), &c)
+            .await,
+        "third wrong, through verify",
+    );
+    assert!(matches!(e, SignInError::InvalidCode), "{e:?}");
+    let limited = expect_err(
+        pwl.confirm_otp(Channel::Email, &to, &code, &c).await,
+        "past the budget, even the right code",
+    );
+    assert!(
+        matches!(limited, SignInError::TooManyAttempts { .. }),
+        "{limited:?}"
+    );
+}
+
 /// An SMS code signs in the phone user: created on the first sign-in with no email, the
 /// number as name and a `phone` account, found again by that account after.
 pub async fn sms_code_round_trip(store: impl Into<Store>) {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use auth_adapter::postgres::{PostgresAdapter, PostgresOptions};
 use auth_adapter::redis::{RedisAdapter, RedisOptions};
 use auth_adapter::sqlite::{SqliteAdapter, SqliteOptions};
-use auth_adapter::{Adapter, CounterStore, MemoryAdapter};
+use auth_adapter::{Adapter, CounterStore, MemoryAdapter, TokenStore};
 
 use crate::settings::StoreUrl;
 
@@ -92,6 +92,16 @@ impl Backend {
 
     /// The same store, counting the sign-in limits.
     pub fn counters(&self) -> Arc<dyn CounterStore> {
+        match self {
+            Backend::Sqlite(s) => s.clone(),
+            Backend::Postgres(pg) => pg.clone(),
+            Backend::Redis(r) => r.clone(),
+            Backend::Memory(m) => m.clone(),
+        }
+    }
+
+    /// The same store, keeping the tokens bound to accounts.
+    pub fn tokens(&self) -> Arc<dyn TokenStore> {
         match self {
             Backend::Sqlite(s) => s.clone(),
             Backend::Postgres(pg) => pg.clone(),

@@ -15,6 +15,14 @@
 //! | `PATCH /api/notes/{id}` | `{"text"}` | the note, or 404 |
 //! | `DELETE /api/notes/{id}` | — | 204, or 404 |
 //! | `GET /api/me` | — | the signed-in user |
+//! | `POST /api/auth/bind-token`, `POST /api/auth/unbind-token`, `GET /api/auth/tokens` | see [`bound_token_routes`](auth_adapter::axum::bound_token_routes) | tokens for scripts |
+//!
+//! **Scripts** reach the API with a token bound to the user's account:
+//! `Authorization: Bearer aa_…`. A signed-in user binds one (`POST /api/auth/bind-token
+//! {"name", "scopes"}` from the page, with the session cookie); the answer shows the token
+//! once. A token acts for its user within its scopes: [`READ`] for the `GET` routes,
+//! [`WRITE`] for the others (403 `insufficient_scope` otherwise); a browser session has
+//! both. Unknown tokens are throttled per client address.
 //!
 //! Signed out: 401. Errors are `{"error", "message"}`. Bodies must be sent as
 //! `Content-Type: application/json`, which a cross-site form cannot send (a cross-site
@@ -24,7 +32,9 @@ pub mod notes;
 
 use std::sync::Arc;
 
-use auth_adapter::axum::{AuthConfig, AuthSession, FromRef, session_cookies};
+use auth_adapter::axum::{
+    AuthConfig, AuthSession, BoundTokens, FromRef, bound_token_router, session_cookies,
+};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -39,6 +49,12 @@ pub use passwordless::{Backend, Settings, server};
 
 /// The longest note, in characters.
 pub const MAX_NOTE_CHARS: usize = 10_000;
+
+/// The scope a bound token needs to read notes (`GET /api/notes`, `GET /api/me`).
+pub const READ: &str = "notes:read";
+
+/// The scope a bound token needs to create, change or delete notes.
+pub const WRITE: &str = "notes:write";
 
 /// The state the routes share.
 #[derive(Clone, Debug)]
@@ -65,6 +81,7 @@ impl ApiState {
         let auth = AuthConfig::builder(backend.adapter())
             .secret(settings.secret.clone())
             .site_url(settings.site_url.clone())
+            .bound_tokens(BoundTokens::new(backend.tokens(), backend.counters()))
             .build()?;
         let notes = notes::open(backend).await?;
         Ok(ApiState { auth, notes })
@@ -80,6 +97,7 @@ pub fn app(state: ApiState) -> Router {
             "/api/notes/{id}",
             axum::routing::patch(update).delete(delete),
         )
+        .merge(bound_token_router())
         .layer(middleware::from_fn(session_cookies))
         .with_state(state)
 }
@@ -106,6 +124,17 @@ fn unavailable(err: &NotesError) -> Response {
 
 fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "not_found", "no such note")
+}
+
+/// The refusal of a bound token without `scope` (a session may do everything).
+fn lacks(session: &AuthSession, scope: &str) -> Option<Response> {
+    (!session.has_scope(scope)).then(|| {
+        error(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            "this token's scopes do not allow it",
+        )
+    })
 }
 
 #[derive(Deserialize)]
@@ -148,15 +177,22 @@ fn note_text(headers: &HeaderMap, body: &Bytes) -> Result<String, Refusal> {
     Ok(text)
 }
 
-async fn me(session: AuthSession) -> Json<serde_json::Value> {
+async fn me(session: AuthSession) -> Response {
+    if let Some(refusal) = lacks(&session, READ) {
+        return refusal;
+    }
     Json(json!({
         "id": session.user.id,
         "email": session.user.email,
         "name": session.user.name,
     }))
+    .into_response()
 }
 
 async fn list(State(state): State<ApiState>, session: AuthSession) -> Response {
+    if let Some(refusal) = lacks(&session, READ) {
+        return refusal;
+    }
     match state.notes.list(&session.user.id).await {
         Ok(notes) => Json(notes).into_response(),
         Err(err) => unavailable(&err),
@@ -169,6 +205,9 @@ async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Some(refusal) = lacks(&session, WRITE) {
+        return refusal;
+    }
     let text = match note_text(&headers, &body) {
         Ok(text) => text,
         Err(refusal) => return refused(refusal),
@@ -186,6 +225,9 @@ async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Some(refusal) = lacks(&session, WRITE) {
+        return refusal;
+    }
     let text = match note_text(&headers, &body) {
         Ok(text) => text,
         Err(refusal) => return refused(refusal),
@@ -202,6 +244,9 @@ async fn delete(
     session: AuthSession,
     Path(id): Path<String>,
 ) -> Response {
+    if let Some(refusal) = lacks(&session, WRITE) {
+        return refusal;
+    }
     match state.notes.delete(&session.user.id, &id).await {
         Ok(true) => StatusCode::NO_CONTENT.into_response(),
         Ok(false) => not_found(),

@@ -17,7 +17,7 @@ use auth_adapter_tests::interop::app::Store;
 use axum::http::StatusCode;
 use rest_api::{ApiState, app};
 use serde_json::json;
-use support::{call, fresh};
+use support::{call, call_with, fresh};
 
 /// A user with a database session, as Auth.js makes them: the session token.
 async fn signed_in(adapter: &Arc<dyn Adapter>) -> String {
@@ -173,6 +173,125 @@ async fn scenario(store: Store) {
 
     drop((app, adapter, backend));
     fresh.remove().await;
+}
+
+/// A script's headers: the bearer token, and the JSON content type when it sends a body.
+fn script(bearer: &str, json: bool) -> Vec<(&'static str, &str)> {
+    let mut headers = vec![("authorization", bearer)];
+    if json {
+        headers.push(("content-type", "application/json"));
+    }
+    headers
+}
+
+/// What a script does: the user binds a token from the page (session cookie, same site),
+/// and the script calls the API with it as `Bearer`, within the token's scopes; once the
+/// user unbinds it, the script gets 401.
+async fn scripts_use_bound_tokens(store: Store) {
+    let (fresh, settings, backend) = fresh(store, &[]).await;
+    let app = app(ApiState::open(&settings, &backend).await.unwrap());
+    let adapter = backend.adapter();
+    let alice = signed_in(&adapter).await;
+
+    let mut tokens = Vec::new();
+    for scopes in [
+        json!([rest_api::READ]),
+        json!([rest_api::READ, rest_api::WRITE]),
+    ] {
+        let bound = call(
+            &app,
+            "POST",
+            "/api/auth/bind-token",
+            Some(&alice),
+            Some(json!({"name": "backup script", "scopes": scopes})),
+        )
+        .await;
+        assert_eq!(bound.status, StatusCode::CREATED, "{bound:?}");
+        // The only cookie is the session's own, slid as on every read.
+        assert_eq!(bound.session_cookie().as_deref(), Some(alice.as_str()));
+        tokens.push((
+            format!("Bearer {}", bound.json["token"].as_str().unwrap()),
+            bound.json["binding"]["id"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let (reader, writer) = (&tokens[0], &tokens[1]);
+    // The writer creates a note, as a script: no Origin, no cookie.
+    let created = call_with(
+        &app,
+        "POST",
+        "/api/notes",
+        &script(&writer.0, true),
+        Some(json!({"text": "from cron"})),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    assert!(
+        created.set_cookies.is_empty(),
+        "a token request gets no cookie"
+    );
+
+    // The reader lists it (Alice's notes), and may not write.
+    let listed = call_with(&app, "GET", "/api/notes", &script(&reader.0, false), None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{listed:?}");
+    assert_eq!(listed.json[0]["text"], "from cron");
+    let refused = call_with(
+        &app,
+        "POST",
+        "/api/notes",
+        &script(&reader.0, true),
+        Some(json!({"text": "nope"})),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:?}");
+    assert_eq!(refused.json["error"], "insufficient_scope");
+    // Alice's browser sees the script's note.
+    let mine = call(&app, "GET", "/api/notes", Some(&alice), None).await;
+    assert_eq!(mine.json.as_array().unwrap().len(), 1, "{mine:?}");
+
+    // A token that is not bound: 401, and no store error.
+    let forged = "Bearer aa_0000000000000000000000000000000000000000000000";
+    let unknown = call_with(
+        &app,
+        "GET",
+        "/api/notes",
+        &[("authorization", forged)],
+        None,
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED, "{unknown:?}");
+
+    // Alice unbinds the writer: the script is signed out, the reader still works.
+    let unbound = call(
+        &app,
+        "POST",
+        "/api/auth/unbind-token",
+        Some(&alice),
+        Some(json!({"id": writer.1})),
+    )
+    .await;
+    assert_eq!(unbound.status, StatusCode::OK, "{unbound:?}");
+    let gone = call_with(&app, "GET", "/api/notes", &script(&writer.0, false), None).await;
+    assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
+    let still = call_with(&app, "GET", "/api/me", &script(&reader.0, false), None).await;
+    assert_eq!(still.status, StatusCode::OK, "{still:?}");
+
+    drop((app, adapter, backend));
+    fresh.remove().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_scripts() {
+    scripts_use_bound_tokens(Store::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_scripts() {
+    scripts_use_bound_tokens(Store::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_scripts() {
+    scripts_use_bound_tokens(Store::Redis).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -69,12 +69,26 @@ pub async fn call(
     cookie: Option<&str>,
     json: Option<Value>,
 ) -> Answer {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::ORIGIN, ORIGIN);
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, format!("{SESSION_COOKIE}={cookie}"));
+    let cookie = cookie.map(|c| format!("{SESSION_COOKIE}={c}"));
+    let mut headers = vec![(header::ORIGIN.as_str(), ORIGIN)];
+    if let Some(cookie) = &cookie {
+        headers.push((header::COOKIE.as_str(), cookie));
+    }
+    call_with(app, method, path, &headers, json).await
+}
+
+/// `method path` on `app` with exactly `headers` (a script's request: no `Origin` unless
+/// given) and `json` as the body.
+pub async fn call_with(
+    app: &Router,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    json: Option<Value>,
+) -> Answer {
+    let mut request = Request::builder().method(method).uri(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
     }
     let body = match json {
         Some(json) => {

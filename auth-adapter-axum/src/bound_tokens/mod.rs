@@ -2,6 +2,8 @@
 //! (`Authorization: Bearer`), and [`bound_token_routes`], which bind, list and unbind them
 //! and sign in with one (BosBase's `bind-token`, `unbind-token`, `auth-with-token`).
 
+mod proof;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
@@ -64,6 +66,8 @@ pub struct BoundTokens {
     realm: String,
     failures: u64,
     window: TimeDelta,
+    #[cfg(feature = "passwordless")]
+    codes: Option<auth_adapter_passwordless::Passwordless>,
 }
 
 impl fmt::Debug for BoundTokens {
@@ -73,6 +77,7 @@ impl fmt::Debug for BoundTokens {
             .field("realm", &self.realm)
             .field("failures", &self.failures)
             .field("window", &self.window)
+            .field("codes", &self.takes_codes())
             .finish_non_exhaustive()
     }
 }
@@ -89,7 +94,29 @@ impl BoundTokens {
             realm: "users".to_owned(),
             failures: 20,
             window: TimeDelta::minutes(15),
+            #[cfg(feature = "passwordless")]
+            codes: None,
         }
+    }
+
+    /// Whether `bind-token` and `unbind-token` take a one-time code as proof.
+    fn takes_codes(&self) -> bool {
+        #[cfg(feature = "passwordless")]
+        return self.codes.is_some();
+        #[cfg(not(feature = "passwordless"))]
+        false
+    }
+
+    /// Lets `bind-token` and `unbind-token` act on a fresh one-time code instead of a
+    /// session (feature `passwordless`): a script that has no session sends `{email, code}`
+    /// or `{phone, code}` with its request, the code the passwordless routes' `POST
+    /// /send-otp` sent. The code is checked and used up by `service` as by its
+    /// [`confirm_otp`](auth_adapter_passwordless::Passwordless::confirm_otp), under the
+    /// same wrong-code and per-address limits as a sign-in, and no session is created.
+    #[cfg(feature = "passwordless")]
+    pub fn codes(mut self, service: auth_adapter_passwordless::Passwordless) -> Self {
+        self.codes = Some(service);
+        self
     }
 
     /// The realm tokens are bound in and accepted from (BosBase's collection): a token
@@ -219,8 +246,8 @@ impl Bound {
 ///
 /// | route | who | body (JSON) | answer |
 /// |---|---|---|---|
-/// | `POST /bind-token` | a signed-in session (not a bound token) | `{name?, scopes?, expiresIn? (seconds), token? (client-chosen, if the format allows)}` | 201 `{token, binding}`: the token, shown this once |
-/// | `POST /unbind-token` | a signed-in session | `{id}` | `{"ok": true}`, or 404 `not_found` |
+/// | `POST /bind-token` | a signed-in session (not a bound token), or a one-time code | `{name?, scopes?, expiresIn? (seconds), token? (client-chosen, if the format allows)}`, and the proof | 201 `{token, binding}`: the token, shown this once |
+/// | `POST /unbind-token` | a signed-in session, or a one-time code | `{id}`, and the proof | `{"ok": true}`, or 404 `not_found` |
 /// | `GET /tokens` | a session or a bound token | — | `{tokens: [binding…]}`, never a token or its hash |
 /// | `POST /auth-with-token` | anyone with a token | `{token}` | `{token: <session token or JWT>, record: <user>}` and the session cookie (BosBase's answer) |
 ///
@@ -286,15 +313,8 @@ fn user_json(user: &AdapterUser) -> Value {
     })
 }
 
-/// The user of a session (not a bound token), or the answer that refuses the request.
-fn session_user(session: &AuthSession) -> Result<&AdapterUser, Refusal> {
-    match session.session {
-        Session::Token(_) => Err(Refusal(StatusCode::FORBIDDEN, "session_required")),
-        _ => Ok(&session.user),
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
+/// No `Debug`: it may hold a client-chosen token and a code.
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct BindBody {
     name: Option<String>,
@@ -302,8 +322,8 @@ struct BindBody {
     scopes: Vec<String>,
     expires_in: Option<i64>,
     token: Option<String>,
-    #[serde(alias = "csrf_token")]
-    csrf_token: Option<String>,
+    #[serde(flatten)]
+    proof: proof::Proof,
 }
 
 fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Refusal> {
@@ -321,23 +341,21 @@ fn same_site_or_token(config: &AuthConfig, headers: &HeaderMap, token: Option<&s
 async fn bind(
     State(config): State<AuthConfig>,
     headers: HeaderMap,
-    session: AuthSession,
+    session: Option<AuthSession>,
+    client: FromRequest,
     bytes: Bytes,
 ) -> Response {
     let Some(bound) = config.bound_tokens() else {
         return error(StatusCode::NOT_FOUND, "not_enabled");
     };
-    let user = match session_user(&session) {
-        Ok(user) => user,
-        Err(refusal) => return refusal.into_response(),
-    };
     let body: BindBody = match parse(&bytes) {
         Ok(body) => body,
         Err(refusal) => return refusal.into_response(),
     };
-    if !same_site_or_token(&config, &headers, body.csrf_token.as_deref()) {
-        return error(StatusCode::FORBIDDEN, "csrf");
-    }
+    let user = match proof::prove(&config, bound, &headers, session, client, &body.proof).await {
+        Ok(user) => user,
+        Err(refusal) => return refusal,
+    };
     let token = match &body.token {
         Some(chosen) => match bound.tokens.format.client_chosen(chosen) {
             Ok(token) => token,
@@ -371,34 +389,33 @@ async fn bind(
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// No `Debug`: it may hold a code.
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct UnbindBody {
     id: String,
-    #[serde(alias = "csrf_token")]
-    csrf_token: Option<String>,
+    #[serde(flatten)]
+    proof: proof::Proof,
 }
 
 async fn unbind(
     State(config): State<AuthConfig>,
     headers: HeaderMap,
-    session: AuthSession,
+    session: Option<AuthSession>,
+    client: FromRequest,
     bytes: Bytes,
 ) -> Response {
     let Some(bound) = config.bound_tokens() else {
         return error(StatusCode::NOT_FOUND, "not_enabled");
     };
-    let user = match session_user(&session) {
-        Ok(user) => user,
-        Err(refusal) => return refusal.into_response(),
-    };
     let body: UnbindBody = match parse(&bytes) {
         Ok(body) => body,
         Err(refusal) => return refusal.into_response(),
     };
-    if !same_site_or_token(&config, &headers, body.csrf_token.as_deref()) {
-        return error(StatusCode::FORBIDDEN, "csrf");
-    }
+    let user = match proof::prove(&config, bound, &headers, session, client, &body.proof).await {
+        Ok(user) => user,
+        Err(refusal) => return refusal,
+    };
     match bound.tokens.store.revoke_token(&user.id, &body.id).await {
         Ok(Some(_)) => no_store(Json(json!({"ok": true})).into_response()),
         Ok(None) => error(StatusCode::NOT_FOUND, "not_found"),
@@ -416,22 +433,15 @@ async fn list(State(config): State<AuthConfig>, session: AuthSession) -> Respons
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// No `Debug`: it holds a token.
+#[derive(Deserialize)]
 struct AuthWithTokenBody {
     token: String,
 }
 
 /// Whether a browser says the request comes from another site.
 fn from_another_site(config: &AuthConfig, headers: &HeaderMap) -> bool {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(site) = header("sec-fetch-site") {
-        return !(site == "same-origin" || site == "none");
-    }
-    match (header("origin"), config.origin()) {
-        (Some(origin), Some(expected)) => !origin.eq_ignore_ascii_case(expected),
-        (Some(_), None) => true,
-        (None, _) => false,
-    }
+    csrf::sender(headers, config) == csrf::Sender::Elsewhere
 }
 
 async fn auth_with_token(
