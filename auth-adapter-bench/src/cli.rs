@@ -11,17 +11,21 @@ pub(crate) enum BackendKind {
     Sqlite,
     SqlitePrisma,
     Postgres,
+    PostgresPrisma,
+    PostgresDrizzle,
     MysqlPrisma,
     MysqlDrizzle,
     Redis,
 }
 
 impl BackendKind {
-    pub(crate) const ALL: [BackendKind; 7] = [
+    pub(crate) const ALL: [BackendKind; 9] = [
         BackendKind::Memory,
         BackendKind::Sqlite,
         BackendKind::SqlitePrisma,
         BackendKind::Postgres,
+        BackendKind::PostgresPrisma,
+        BackendKind::PostgresDrizzle,
         BackendKind::MysqlPrisma,
         BackendKind::MysqlDrizzle,
         BackendKind::Redis,
@@ -33,6 +37,8 @@ impl BackendKind {
             BackendKind::Sqlite => "sqlite",
             BackendKind::SqlitePrisma => "sqlite-prisma",
             BackendKind::Postgres => "postgres",
+            BackendKind::PostgresPrisma => "postgres-prisma",
+            BackendKind::PostgresDrizzle => "postgres-drizzle",
             BackendKind::MysqlPrisma => "mysql-prisma",
             BackendKind::MysqlDrizzle => "mysql-drizzle",
             BackendKind::Redis => "redis",
@@ -169,8 +175,8 @@ auth-adapter-bench: every auth-adapter backend against its raw driver and the Au
 USAGE: auth-adapter-bench [OPTIONS]    (or scripts/bench [OPTIONS], which starts the servers)
 
 OPTIONS:
-  --backend B          memory|sqlite|sqlite-prisma|postgres|mysql-prisma|mysql-drizzle|redis|
-                       all, or a comma list (default all)
+  --backend B          memory|sqlite|sqlite-prisma|postgres|postgres-prisma|postgres-drizzle|
+                       mysql-prisma|mysql-drizzle|redis|all, or a comma list (default all)
   --workload W         get_session_and_user|sign_in|create_delete_session|verification_token|
                        busy_user|extractor|http_session|pooler|jwt_decode|passwordless|
                        passwordless_attack|notes|all, or a comma list
@@ -261,7 +267,8 @@ WORKLOADS:
                          authentication; the ratio (target: signing in costs <= 10 %)
 
 ENVIRONMENT:
-  DATABASE_URL         PostgreSQL server for --backend postgres (a schema is created per run)
+  DATABASE_URL         PostgreSQL server for --backend postgres / postgres-prisma /
+                       postgres-drizzle (a schema is created per run)
   MYSQL_URL            MySQL 8 / MariaDB server for --backend mysql-prisma / mysql-drizzle (a
                        database is created per run; the user must be allowed to)
   PGBOUNCER_URL        PgBouncer (pool_mode = transaction) in front of DATABASE_URL's database,
@@ -339,7 +346,7 @@ pub(crate) fn parse<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<Comma
             "--backend" => {
                 let v = val(&mut args)?;
                 backends = Some(BackendKind::parse(v).ok_or_else(|| {
-                    format!("--backend: `{v}` is not memory, sqlite, sqlite-prisma, postgres, mysql-prisma, mysql-drizzle, redis or all")
+                    format!("--backend: `{v}` is not memory, sqlite, sqlite-prisma, postgres, postgres-prisma, postgres-drizzle, mysql-prisma, mysql-drizzle, redis or all")
                 })?);
             }
             "--workload" => {

@@ -1,7 +1,7 @@
 //! The conformance suite, the model check, the counter and token suites through the
 //! transaction-mode PgBouncer at PGBOUNCER_URL, with
 //! `PostgresOptions::transaction_pooler(true)`: each case in its own schema, migrated
-//! through the pooler. (`scripts/test` starts the PgBouncer; see `tests/common`.)
+//! through the pooler; and the conformance suite on the Prisma and Drizzle layouts. (`scripts/test` starts the PgBouncer; see `tests/common`.)
 
 mod common;
 
@@ -13,6 +13,21 @@ mod counters {
 
 mod tokens {
     auth_adapter_tests::token_suite!(super::common::pooled::fresh_tokens);
+}
+
+/// The Prisma layout through the pooler: its variant read and its statements run as
+/// simple queries (text ids, `timestamp` literals).
+mod prisma {
+    use super::common::layouts::prisma_limits;
+    use super::common::pooled_layouts::fresh_prisma;
+    auth_adapter_tests::conformance_suite!(fresh_prisma, limits = prisma_limits());
+}
+
+/// The Drizzle layout through the pooler.
+mod drizzle {
+    use super::common::layouts::drizzle_limits;
+    use super::common::pooled_layouts::fresh_drizzle;
+    auth_adapter_tests::conformance_suite!(fresh_drizzle, limits = drizzle_limits());
 }
 
 /// Why the option exists, and proof that PGBOUNCER_URL is what the suites above need: a

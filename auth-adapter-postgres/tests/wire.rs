@@ -20,7 +20,7 @@ use auth_adapter_core::{
     AccountType, Adapter, AdapterAccount, AdapterSession, NewUser, UserUpdate, VerificationToken,
     backend::dates::truncate_to_millis,
 };
-use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
+use auth_adapter_postgres::{Layout, PostgresAdapter, PostgresOptions};
 use chrono::{TimeDelta, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -152,6 +152,11 @@ async fn proxied_adapter() -> (PostgresAdapter, Proxy) {
 /// [`proxied_adapter`] with `options` (its schema is set here).
 async fn proxied_adapter_with(options: PostgresOptions) -> (PostgresAdapter, Proxy) {
     let (_, _, schema) = common::migrated_adapter().await;
+    proxied_adapter_on(options.schema(&schema)).await
+}
+
+/// An adapter with `options` on a one-connection pool through a new proxy.
+async fn proxied_adapter_on(options: PostgresOptions) -> (PostgresAdapter, Proxy) {
     let direct = PgConnectOptions::from_str(&common::database_url()).unwrap();
     let proxy = Proxy::start((direct.get_host().to_owned(), direct.get_port())).await;
     let connect = direct
@@ -165,8 +170,52 @@ async fn proxied_adapter_with(options: PostgresOptions) -> (PostgresAdapter, Pro
         .connect_with(connect)
         .await
         .unwrap();
-    let adapter = PostgresAdapter::from_pool(pool, options.schema(&schema)).unwrap();
+    let adapter = PostgresAdapter::from_pool(pool, options).unwrap();
     (adapter, proxy)
+}
+
+/// The Prisma and Drizzle layouts, prepared and under `transaction_pooler`: an adapter that
+/// did not migrate reads the catalog on its first call (once), and from then on every
+/// `get_session_and_user` is one statement, with no Parse.
+#[tokio::test]
+async fn layouts_look_up_a_session_in_one_statement() {
+    for layout in [Layout::Prisma, Layout::Drizzle] {
+        for simple in [false, true] {
+            let (seed, _pool, schema) = common::layouts::migrated(layout, false).await;
+            let user = seed
+                .create_user(NewUser::with_email("wire@example.com"))
+                .await
+                .unwrap();
+            seed.create_session(common::session_for(&user.id, "wire-layout"))
+                .await
+                .unwrap();
+            let options = PostgresOptions::new()
+                .schema(&schema)
+                .layout(layout)
+                .transaction_pooler(simple);
+            let (a, proxy) = proxied_adapter_on(options).await;
+            assert!(
+                a.get_session_and_user("wire-layout")
+                    .await
+                    .unwrap()
+                    .is_some()
+            );
+            proxy.counts.take();
+            for _ in 0..5 {
+                assert!(
+                    a.get_session_and_user("wire-layout")
+                        .await
+                        .unwrap()
+                        .is_some()
+                );
+            }
+            assert_eq!(
+                proxy.counts.take(),
+                (5, 0),
+                "{layout:?}, transaction_pooler {simple}: five lookups, five statements"
+            );
+        }
+    }
 }
 
 #[tokio::test]

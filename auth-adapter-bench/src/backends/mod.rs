@@ -84,7 +84,9 @@ pub(crate) fn pooler_url() -> Result<String, BoxError> {
 /// The environment variable a backend needs, if any.
 pub(crate) fn required_env(kind: BackendKind) -> Option<&'static str> {
     match kind {
-        BackendKind::Postgres => Some("DATABASE_URL"),
+        BackendKind::Postgres | BackendKind::PostgresPrisma | BackendKind::PostgresDrizzle => {
+            Some("DATABASE_URL")
+        }
         BackendKind::Redis => Some("REDIS_URL"),
         BackendKind::MysqlPrisma | BackendKind::MysqlDrizzle => Some("MYSQL_URL"),
         BackendKind::Memory | BackendKind::Sqlite | BackendKind::SqlitePrisma => None,
@@ -133,9 +135,14 @@ pub(crate) async fn open(
         BackendKind::SqlitePrisma => {
             Box::new(sqlite::SqliteStore::open(run_id, auth_adapter_sqlite::Layout::Prisma).await?)
         }
-        BackendKind::Postgres => {
+        BackendKind::Postgres | BackendKind::PostgresPrisma | BackendKind::PostgresDrizzle => {
             let url = url(kind)?.unwrap_or_default();
-            Box::new(postgres::PgStore::open(&url, options.pool_size, run_id).await?)
+            let layout = match kind {
+                BackendKind::PostgresPrisma => auth_adapter_postgres::Layout::Prisma,
+                BackendKind::PostgresDrizzle => auth_adapter_postgres::Layout::Drizzle,
+                _ => auth_adapter_postgres::Layout::PgAdapter,
+            };
+            Box::new(postgres::PgStore::open(&url, layout, options.pool_size, run_id).await?)
         }
         BackendKind::Redis => {
             let url = url(kind)?.unwrap_or_default();

@@ -1,6 +1,6 @@
-//! PostgreSQL: a schema per run; the raw baseline is one prepared JOIN with sqlx on the very
-//! pool the adapter opened (`PostgresAdapter::connect`), so both have the same
-//! connections and pool settings. For the `pooler` workload, the same JOIN by hand in the
+//! PostgreSQL, in the pg-adapter, Prisma or Drizzle layout: a schema per run; the raw
+//! baseline is one prepared JOIN with sqlx on the very pool the adapter opened
+//! (`PostgresAdapter::connect`), so both have the same connections and pool settings. For the `pooler` workload, the same JOIN by hand in the
 //! two ways that work through PgBouncer in transaction mode, on a pool of their own to it.
 
 use std::str::FromStr;
@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use auth_adapter_core::{Adapter, AdapterSession, AdapterUser, CounterStore};
-use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
-use chrono::{DateTime, Utc};
+use auth_adapter_postgres::{Layout, PostgresAdapter, PostgresOptions};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, Row};
 
@@ -24,18 +24,25 @@ use crate::workloads::{self, Dataset};
 pub(crate) struct PgStore {
     url: String,
     schema: String,
+    layout: Layout,
     pool: PgPool,
     adapter: Arc<PostgresAdapter>,
 }
 
 impl PgStore {
-    pub(crate) async fn open(url: &str, pool_size: u32, run_id: &str) -> Result<Self, BoxError> {
+    pub(crate) async fn open(
+        url: &str,
+        layout: Layout,
+        pool_size: u32,
+        run_id: &str,
+    ) -> Result<Self, BoxError> {
         // A plain lower-case identifier: the same quoted (Rust) and unquoted (search_path).
         let schema = format!("aa_bench_{run_id}");
         // The pool exactly as the adapter makes it for its users (`connect`: no ping
         // before each acquire); the raw baseline borrows that very pool.
         let options = PostgresOptions::new()
             .schema(schema.as_str())
+            .layout(layout)
             .max_connections(pool_size);
         let adapter = PostgresAdapter::connect(url, options)
             .await
@@ -49,6 +56,7 @@ impl PgStore {
         Ok(PgStore {
             url: url.to_owned(),
             schema,
+            layout,
             pool,
             adapter: Arc::new(adapter),
         })
@@ -60,8 +68,10 @@ impl PgStore {
     /// same JOIN, same columns), with `value` where the token goes.
     fn lookup_sql(&self, value: &str) -> String {
         let s = format!("\"{}\"", self.schema);
+        let tables = self.layout.default_tables();
+        let (sessions, users) = (tables.get_session(), tables.get_user());
         format!(
-            r#"SELECT se."sessionToken", se."userId", se.expires, u.id, u.name, u.email, u."emailVerified", u.image FROM {s}.sessions se JOIN {s}.users u ON u.id = se."userId" WHERE se."sessionToken" = {value} LIMIT 1"#
+            r#"SELECT se."sessionToken", se."userId", se.expires, u.id, u.name, u.email, u."emailVerified", u.image FROM {s}."{sessions}" se JOIN {s}."{users}" u ON u.id = se."userId" WHERE se."sessionToken" = {value} LIMIT 1"#
         )
     }
 }
@@ -78,7 +88,9 @@ async fn drop_schema(pool: &PgPool, schema: &str) -> Result<(), BoxError> {
 #[async_trait]
 impl Store for PgStore {
     fn example_backend(&self) -> Option<rest_api::Backend> {
-        Some(rest_api::Backend::Postgres(Arc::clone(&self.adapter)))
+        // The example's notes table references pg-adapter's integer user ids.
+        (self.layout == Layout::PgAdapter)
+            .then(|| rest_api::Backend::Postgres(Arc::clone(&self.adapter)))
     }
 
     fn adapter(&self) -> Arc<dyn Adapter> {
@@ -97,14 +109,20 @@ impl Store for PgStore {
                 pool: self.pool.clone(),
                 sql,
                 data: Arc::clone(data),
+                text_ids: self.layout != Layout::PgAdapter,
             }),
         }])
     }
 
     fn js(&self) -> Option<JsTarget> {
+        let (adapter, package) = match self.layout {
+            Layout::Prisma => ("prisma-postgres", "@auth/prisma-adapter"),
+            Layout::Drizzle => ("drizzle-postgres", "@auth/drizzle-adapter"),
+            _ => ("pg", "@auth/pg-adapter"),
+        };
         Some(JsTarget {
-            adapter: "pg",
-            package: "@auth/pg-adapter",
+            adapter,
+            package,
             env: vec![
                 ("DATABASE_URL", self.url.clone()),
                 ("PG_SCHEMA", self.schema.clone()),
@@ -118,6 +136,9 @@ impl Store for PgStore {
         pooler_url: &str,
         pool_size: u32,
     ) -> Result<Option<Vec<(Kind, &'static str, Arc<dyn Op>)>>, BoxError> {
+        if self.layout != Layout::PgAdapter {
+            return Ok(None);
+        }
         let options = PostgresOptions::new()
             .schema(self.schema.as_str())
             .max_connections(pool_size)
@@ -199,6 +220,27 @@ struct RawJoin {
     pool: PgPool,
     sql: Arc<str>,
     data: Arc<Dataset>,
+    /// The Prisma and Drizzle layouts: text ids, `timestamp` dates holding UTC.
+    text_ids: bool,
+}
+
+/// A row of the Prisma or Drizzle layout's lookup, decoded by hand as sqlx users would.
+fn decode_text(row: &PgRow) -> Result<(AdapterSession, AdapterUser), sqlx::Error> {
+    let session = AdapterSession {
+        session_token: row.try_get(0)?,
+        user_id: row.try_get(1)?,
+        expires: row.try_get::<NaiveDateTime, _>(2)?.and_utc(),
+    };
+    let user = AdapterUser {
+        id: row.try_get(3)?,
+        name: row.try_get(4)?,
+        email: row.try_get(5)?,
+        email_verified: row
+            .try_get::<Option<NaiveDateTime>, _>(6)?
+            .map(|d| d.and_utc()),
+        image: row.try_get(7)?,
+    };
+    Ok((session, user))
 }
 
 fn decode(row: &PgRow) -> Result<(AdapterSession, AdapterUser), sqlx::Error> {
@@ -226,7 +268,11 @@ impl Op for RawJoin {
             .await
             .map_err(err)?
             .ok_or("raw sqlx: an existing session was not found")?;
-        std::hint::black_box(decode(&row).map_err(err)?);
+        if self.text_ids {
+            std::hint::black_box(decode_text(&row).map_err(err)?);
+        } else {
+            std::hint::black_box(decode(&row).map_err(err)?);
+        }
         Ok(())
     }
 }

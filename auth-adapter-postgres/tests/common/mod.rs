@@ -324,3 +324,37 @@ pub(crate) mod layouts {
         Arc::new(migrated(Layout::Drizzle, false).await.0)
     }
 }
+
+/// The Prisma and Drizzle layouts through the transaction-mode PgBouncer at PGBOUNCER_URL,
+/// with `transaction_pooler(true)`, migrated through the pooler.
+pub(crate) mod pooled_layouts {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use auth_adapter_core::Adapter;
+    use auth_adapter_postgres::{Layout, PostgresAdapter, PostgresOptions};
+
+    async fn fresh(layout: Layout) -> Arc<dyn Adapter> {
+        let pool = super::pool().await;
+        let schema = super::fresh_schema(&pool).await;
+        let options = PostgresOptions::new()
+            .schema(&schema)
+            .layout(layout)
+            .transaction_pooler(true)
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30));
+        let adapter = PostgresAdapter::connect(&super::pooler_url(), options)
+            .await
+            .expect("cannot connect to PGBOUNCER_URL with transaction_pooler");
+        adapter.migrate().await.expect("migrate through the pooler");
+        Arc::new(adapter)
+    }
+
+    pub(crate) async fn fresh_prisma() -> Arc<dyn Adapter> {
+        fresh(Layout::Prisma).await
+    }
+
+    pub(crate) async fn fresh_drizzle() -> Arc<dyn Adapter> {
+        fresh(Layout::Drizzle).await
+    }
+}
