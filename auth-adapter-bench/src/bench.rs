@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::BoxError;
 use crate::backends::{self, Store};
+use crate::bound_token;
 use crate::busy_user;
 use crate::cli::{BackendKind, Options, Workload};
 use crate::extractor;
@@ -251,6 +252,29 @@ async fn run_workload(
             return Ok(Vec::new());
         }
         let (rows, ratios) = notes::run(options, kind.name(), store, &data).await?;
+        for row in &rows {
+            log_row(row, options.json);
+        }
+        for r in &ratios {
+            log_ratio(r, options.json);
+        }
+        out.ratios.extend(ratios);
+        return Ok(rows);
+    }
+    if workload == Workload::BoundToken {
+        let Some(tokens) = store.tokens() else {
+            out.notes.push(format!(
+                "{}: bound_token skipped (this backend does not implement TokenStore)",
+                kind.name()
+            ));
+            return Ok(Vec::new());
+        };
+        log(&format!(
+            "{} bound_token: binding two tokens per user and touching the first",
+            kind.name()
+        ));
+        let (rows, ratios) =
+            bound_token::run(options, kind.name(), &adapter, tokens, &data).await?;
         for row in &rows {
             log_row(row, options.json);
         }

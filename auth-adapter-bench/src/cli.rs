@@ -62,7 +62,7 @@ impl BackendKind {
     }
 }
 
-/// The eleven workloads, in the order they run.
+/// The workloads, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Workload {
     /// `get_session_and_user` on random existing tokens: the per-request path.
@@ -100,10 +100,13 @@ pub(crate) enum Workload {
     /// `GET /api/notes` of the `rest-api` example through the `AuthSession` extractor,
     /// against the same handler with no authentication, on the same notes store.
     Notes,
+    /// `TokenStore::authenticate` with a random bound token against
+    /// `get_session_and_user` with a random session, on the same store.
+    BoundToken,
 }
 
 impl Workload {
-    pub(crate) const ALL: [Workload; 12] = [
+    pub(crate) const ALL: [Workload; 13] = [
         Workload::GetSessionAndUser,
         Workload::SignIn,
         Workload::CreateDeleteSession,
@@ -116,6 +119,7 @@ impl Workload {
         Workload::Passwordless,
         Workload::PasswordlessAttack,
         Workload::Notes,
+        Workload::BoundToken,
     ];
 
     /// The name on the command line, in the output and in `interop/bench.mjs`.
@@ -133,6 +137,7 @@ impl Workload {
             Workload::Passwordless => "passwordless",
             Workload::PasswordlessAttack => "passwordless_attack",
             Workload::Notes => "notes",
+            Workload::BoundToken => "bound_token",
         }
     }
 
@@ -179,7 +184,7 @@ OPTIONS:
                        mysql-prisma|mysql-drizzle|redis|all, or a comma list (default all)
   --workload W         get_session_and_user|sign_in|create_delete_session|verification_token|
                        busy_user|extractor|http_session|pooler|jwt_decode|passwordless|
-                       passwordless_attack|notes|all, or a comma list
+                       passwordless_attack|notes|bound_token|all, or a comma list
                        (default all)
   --concurrency LIST   comma list of concurrent tasks per row (default 1,16)
   --duration D         measured time per row: 5s, 500ms, or seconds (default 5s)
@@ -265,6 +270,16 @@ WORKLOADS:
                          table / hash on the same store) through the AuthSession extractor
                          with a session cookie, against the same handler with no
                          authentication; the ratio (target: signing in costs <= 10 %)
+  bound_token            tokens bound to users (TokenStore, the Authorization: Bearer path):
+                         two server-generated tokens bound per user (realm users, hashed
+                         beforehand), then interleaved: authenticate(realm, hash, now) with a
+                         random token whose last use is fresh (every token authenticated
+                         once, untimed, before the rows: no call writes in the next minute),
+                         get_session_and_user with a random session, and authenticate with
+                         the other tokens and a now a minute later on every call (every call
+                         writes last_used_at). Ratio authenticate (fresh) ÷
+                         get_session_and_user ops/s (target >= 0.90), and the writing row's
+                         ratio (reported). Not on mysql-* (no TokenStore there)
 
 ENVIRONMENT:
   DATABASE_URL         PostgreSQL server for --backend postgres / postgres-prisma /

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 mod backends;
 mod bench;
+mod bound_token;
 mod busy_user;
 mod cli;
 mod extractor;

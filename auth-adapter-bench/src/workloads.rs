@@ -138,7 +138,8 @@ pub(crate) fn dataset_size(workload: Workload, users: usize, sessions: usize) ->
         | Workload::Extractor
         | Workload::Notes
         | Workload::HttpSession
-        | Workload::Pooler => (users, sessions),
+        | Workload::Pooler
+        | Workload::BoundToken => (users, sessions),
         // Sessions are created for existing users.
         Workload::CreateDeleteSession => (users, 0),
         Workload::SignIn
@@ -156,7 +157,8 @@ fn err(e: impl std::fmt::Display) -> String {
 /// The workload as calls on `adapter`. For `busy_user`, that is its probe: lookups of the
 /// other users' sessions (its writers are [`crate::busy_user`]'s); for `extractor`, the bare
 /// lookup its axum requests are compared with ([`crate::extractor`]); for `pooler`, the
-/// lookup on whichever adapter it is given ([`crate::pooler`]). `jwt_decode` asks no
+/// lookup on whichever adapter it is given ([`crate::pooler`]); for `bound_token`, the
+/// session row its `authenticate` rows are compared with ([`crate::bound_token`]). `jwt_decode` asks no
 /// store ([`crate::jwt_decode`]): it gets the lookup too, and is never run through here;
 /// nor are `passwordless` and `passwordless_attack` ([`crate::passwordless`]).
 pub(crate) fn adapter_op(
@@ -174,6 +176,7 @@ pub(crate) fn adapter_op(
         | Workload::Notes
         | Workload::HttpSession
         | Workload::Pooler
+        | Workload::BoundToken
         | Workload::JwtDecode
         | Workload::Passwordless
         | Workload::PasswordlessAttack => Arc::new(GetSessionAndUser { adapter, data }),

@@ -32,8 +32,9 @@ struct State {
     counters: HashMap<String, (u64, DateTime<Utc>)>,
     /// Bound tokens by id, with their hash.
     bound: HashMap<String, (TokenBinding, String)>,
-    /// The id of the binding of `(realm, hash)`.
-    bound_by_key: HashMap<(String, String), String>,
+    /// The id of the binding of a hash in a realm: hash → realm → id, so `authenticate`
+    /// looks it up by `&str` without building a key.
+    bound_by_key: HashMap<String, HashMap<String, String>>,
 }
 
 impl State {
@@ -42,7 +43,10 @@ impl State {
         let before = self.bound.len();
         self.bound.retain(|_, (b, _)| keep(b));
         let bound = &self.bound;
-        self.bound_by_key.retain(|_, id| bound.contains_key(id));
+        self.bound_by_key.retain(|_, realms| {
+            realms.retain(|_, id| bound.contains_key(id));
+            !realms.is_empty()
+        });
         (before - self.bound.len()) as u64
     }
 
@@ -444,13 +448,15 @@ impl TokenStore for MemoryAdapter {
         validate::token_binding(&binding)?;
         let mut state = self.state();
         state.require_user(&binding.user_id)?;
-        let key = (
-            binding.realm.clone(),
-            binding.token_hash.as_hex().to_owned(),
-        );
-        if state.bound_by_key.contains_key(&key) {
+        let hash = binding.token_hash.as_hex();
+        if state
+            .bound_by_key
+            .get(hash)
+            .is_some_and(|realms| realms.contains_key(&binding.realm))
+        {
             return Err(AdapterError::key_taken(Entity::BoundToken));
         }
+        let hash = hash.to_owned();
         let bound = TokenBinding {
             id: uuid::Uuid::new_v4().to_string(),
             user_id: binding.user_id,
@@ -462,8 +468,12 @@ impl TokenStore for MemoryAdapter {
             last_used_at: None,
             expires: binding.expires.map(truncate_to_millis),
         };
-        state.bound_by_key.insert(key.clone(), bound.id.clone());
-        state.bound.insert(bound.id.clone(), (bound.clone(), key.1));
+        state
+            .bound_by_key
+            .entry(hash.clone())
+            .or_default()
+            .insert(bound.realm.clone(), bound.id.clone());
+        state.bound.insert(bound.id.clone(), (bound.clone(), hash));
         Ok(bound)
     }
 
@@ -475,27 +485,31 @@ impl TokenStore for MemoryAdapter {
     ) -> Result<Option<(TokenBinding, AdapterUser)>> {
         let now = truncate_to_millis(now);
         let mut state = self.state();
-        let key = (realm.to_owned(), token_hash.as_hex().to_owned());
-        let Some(id) = state.bound_by_key.get(&key).cloned() else {
+        let State {
+            bound_by_key,
+            bound,
+            users,
+            ..
+        } = &mut *state;
+        let Some(id) = bound_by_key
+            .get(token_hash.as_hex())
+            .and_then(|realms| realms.get(realm))
+        else {
             return Ok(None);
         };
-        let Some((binding, _)) = state.bound.get(&id) else {
+        let Some((binding, _)) = bound.get_mut(id) else {
             return Ok(None);
         };
         if binding.is_expired(now) {
             return Ok(None);
         }
-        let Some(user) = state.users.get(&binding.user_id).cloned() else {
+        let Some(user) = users.get(&binding.user_id) else {
             return Ok(None);
         };
-        let due = last_use_is_due(binding.last_used_at, now);
-        let Some((binding, _)) = state.bound.get_mut(&id) else {
-            return Ok(None);
-        };
-        if due {
+        if last_use_is_due(binding.last_used_at, now) {
             binding.last_used_at = Some(now);
         }
-        Ok(Some((binding.clone(), user)))
+        Ok(Some((binding.clone(), user.clone())))
     }
 
     async fn list_tokens(&self, user_id: &str) -> Result<Vec<TokenBinding>> {
@@ -519,7 +533,12 @@ impl TokenStore for MemoryAdapter {
         let Some((binding, hash)) = state.bound.remove(token_id) else {
             return Ok(None);
         };
-        state.bound_by_key.remove(&(binding.realm.clone(), hash));
+        if let Some(realms) = state.bound_by_key.get_mut(&hash) {
+            realms.remove(&binding.realm);
+            if realms.is_empty() {
+                state.bound_by_key.remove(&hash);
+            }
+        }
         Ok(Some(binding))
     }
 

@@ -13,6 +13,9 @@ pub struct MigrationReport {
     pub added_constraints: Vec<&'static str>,
     /// Indexes created.
     pub created_indexes: Vec<&'static str>,
+    /// Functions created (PostgreSQL's `auth_adapter_token_used`, which records a bound
+    /// token's use).
+    pub created_functions: Vec<&'static str>,
     /// The layout version the store recorded before this run, where it records one
     /// (SQLite's `PRAGMA user_version`: 0 for a new file or one another tool made).
     pub previous_version: Option<i64>,
@@ -25,5 +28,6 @@ impl MigrationReport {
             && self.created_tables.is_empty()
             && self.added_constraints.is_empty()
             && self.created_indexes.is_empty()
+            && self.created_functions.is_empty()
     }
 }

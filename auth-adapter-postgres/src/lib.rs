@@ -85,6 +85,7 @@
 //! | table `authenticators` | `"credentialID" TEXT` PK, `"userId" INTEGER`, `"providerAccountId" TEXT`, `"credentialPublicKey" TEXT`, `counter BIGINT` (checked to the `u32` range), `"credentialDeviceType" TEXT`, `"credentialBackedUp" BOOLEAN`, `transports TEXT` | WebAuthn, which pg-adapter does not implement |
 //! | table `auth_adapter_counters` | `key TEXT` PK, `count BIGINT`, `resets_at TIMESTAMPTZ` | the [`CounterStore`](auth_adapter_core::CounterStore) (attempt and rate limits shared by every instance): one upsert per increment, windows on the server's clock |
 //! | table `auth_adapter_tokens` | `id TEXT` PK (a UUID), `user_id INTEGER` (FK to `users` `ON DELETE CASCADE`), `realm TEXT`, `token_hash TEXT` (HMAC-SHA256, hex), `name TEXT`, `display_prefix TEXT`, `scopes TEXT[]`, `created_at`, `last_used_at`, `expires` (`TIMESTAMPTZ`); `UNIQUE (realm, token_hash)`; indexes `auth_adapter_tokens_user_id_idx` and `auth_adapter_tokens_expires_idx` (partial, non-null `expires`) | the [`TokenStore`](auth_adapter_core::TokenStore) (tokens bound to users, never stored in clear): a bound token is `Conflict`, never moved; a user's delete, ours or Node's, takes its tokens in the same statement |
+//! | function `auth_adapter_token_used(token_id, used_at, due_before)` | PL/pgSQL: `UPDATE auth_adapter_tokens SET last_used_at = used_at` when the recorded use is `NULL` or at most `due_before`; answers whether it wrote | `authenticate` is one plain `SELECT` that calls it only when the last use is due (at most once a minute per token), so a request that is not due runs no data-modifying plan; a database migrated before it existed gets it on its next `migrate` |
 //!
 //! All of it is additive: **Node's `@auth/pg-adapter` keeps working on the same tables**.
 //! It writes the same columns; its `deleteUser` deletes the user first and then the
@@ -195,7 +196,8 @@
 //!
 //! `migrate` needs a role that may create in the schema and owns the tables (for
 //! `ALTER TABLE`); the adapter's other calls need only `SELECT`, `INSERT`, `UPDATE` and
-//! `DELETE`, so an app can migrate once with an owner role and run with a smaller one.
+//! `DELETE`, and `EXECUTE` on `auth_adapter_token_used` (which `PUBLIC` has unless it was
+//! revoked), so an app can migrate once with an owner role and run with a smaller one.
 //!
 //! A unique index on the same columns, or a cascading foreign key from `"userId"` to
 //! `users`, that the owner already added under another name counts as ours and is kept

@@ -301,6 +301,25 @@ const INDEXES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Functions of ours, by name, with the DDL that creates them. `migrate` creates one that is
+/// missing (a database migrated before it existed gets it on its next `migrate`); a change
+/// to a body must come with a new name, since an existing function is left as it is.
+pub(crate) const FUNCTIONS: &[(&str, &str)] = &[
+    // Records a bound token's use when it is due: the UPDATE rechecks the condition, so of
+    // concurrent uses one writes. `authenticate_token` (sql.rs) calls it only when the
+    // recorded use it read is due, so a request that is not due writes nothing and runs
+    // no data-modifying plan. PL/pgSQL keeps the UPDATE's plan per server connection.
+    (
+        crate::sql::TOUCH_FUNCTION,
+        "CREATE FUNCTION {s}.auth_adapter_token_used(token_id TEXT, used_at TIMESTAMPTZ, due_before TIMESTAMPTZ) RETURNS BOOLEAN LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+  UPDATE {s}.auth_adapter_tokens SET last_used_at = used_at WHERE id = token_id AND (last_used_at IS NULL OR last_used_at <= due_before);
+  RETURN FOUND;
+END
+$fn$",
+    ),
+];
+
 /// `template` with `{s}` replaced by the quoted schema. `schema` is a validated identifier
 /// (ASCII letters, digits, `_`), so the result is safe to run.
 fn ddl(template: &str, schema: &str) -> AssertSqlSafe<String> {
@@ -471,6 +490,23 @@ async fn migrate_in(conn: &mut PgConnection, schema: &str) -> Result<MigrationRe
         if !indexes.contains(*name) {
             change.push(create);
             report.created_indexes.push(name);
+        }
+    }
+    let functions = if exists {
+        names(
+            conn,
+            "SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+             WHERE n.nspname = $1",
+            schema,
+        )
+        .await?
+    } else {
+        HashSet::new()
+    };
+    for (name, create) in FUNCTIONS {
+        if !functions.contains(*name) {
+            change.push(create);
+            report.created_functions.push(name);
         }
     }
     run_ddl(conn, &change, schema).await?;

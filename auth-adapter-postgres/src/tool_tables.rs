@@ -408,6 +408,28 @@ async fn migrate_in(
             report.created_indexes.push(name);
         }
     }
+    // Our functions (the bound-token use recorder), as for the pg-adapter layout.
+    let functions: HashSet<String> = if exists {
+        sqlx::query_scalar(
+            "SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+             WHERE n.nspname = $1",
+        )
+        .persistent(false)
+        .bind(schema)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(map_err)?
+        .into_iter()
+        .collect()
+    } else {
+        HashSet::new()
+    };
+    for (name, create) in crate::schema::FUNCTIONS {
+        if !functions.contains(*name) {
+            run.push(fill(create, schema, tables));
+            report.created_functions.push(name);
+        }
+    }
     if !run.is_empty() {
         // Validated identifiers and constants only (see `fill`): one round trip.
         sqlx::raw_sql(AssertSqlSafe(run.join(";\n")))

@@ -9,11 +9,13 @@
 
 mod common;
 
+use auth_adapter_core::backend::dates::truncate_to_millis;
 use auth_adapter_core::{
-    AccountType, Adapter, AdapterAccount, AdapterError, Entity, NewUser, UserUpdate,
+    AccountType, Adapter, AdapterAccount, AdapterError, Entity, NewTokenBinding, NewUser,
+    TokenFormat, TokenSecret, TokenStore, UserUpdate,
 };
 use auth_adapter_postgres::{PostgresAdapter, PostgresOptions};
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use common::{
     Route, create_upstream_tables, exec, migrated_adapter, session_for, unmigrated_adapter,
     unmigrated_adapter_via,
@@ -50,6 +52,7 @@ on_both_routes! {
     adopting_an_upstream_database_keeps_every_row_and_works => adopting_keeps_every_row;
     adoption_with_duplicate_emails_fails_naming_them => duplicate_emails_fail;
     a_foreign_table_named_users_is_not_adopted => foreign_users_table;
+    a_database_migrated_before_the_token_function_gets_it => token_function_upgrade;
 }
 
 /// The names of the constraints and indexes in `schema`.
@@ -100,6 +103,7 @@ async fn creates_everything_once(route: Route) {
     );
     assert_eq!(first.added_constraints.len(), 6, "{first:?}");
     assert_eq!(first.created_indexes.len(), 5, "{first:?}");
+    assert_eq!(first.created_functions, ["auth_adapter_token_used"]);
     assert!(!first.is_noop());
     let before = constraint_names(&pool, &schema).await;
 
@@ -136,6 +140,51 @@ async fn concurrent_migrations(route: Route) {
         a.is_noop() != b.is_noop(),
         "exactly one run does the work: {a:?} {b:?}"
     );
+}
+
+/// A database migrated by a version without `auth_adapter_token_used` (the function
+/// dropped here, its tables and tokens kept): `authenticate` cannot run until `migrate`,
+/// which creates only the function and reports it; then the token authenticates and its
+/// use is recorded.
+async fn token_function_upgrade(route: Route) {
+    let (adapter, pool, schema) = unmigrated_adapter_via(route).await;
+    adapter.migrate().await.unwrap();
+    let user = adapter
+        .create_user(NewUser::with_email("upgrade@example.com"))
+        .await
+        .unwrap();
+    let secret = TokenSecret::new("upgrade secret").unwrap();
+    let token = TokenFormat::default().generate();
+    adapter
+        .bind_token(NewTokenBinding::new(&user.id, "users", &token, &secret))
+        .await
+        .unwrap();
+    exec(
+        &pool,
+        format!("DROP FUNCTION \"{schema}\".auth_adapter_token_used"),
+    )
+    .await;
+    let hash = secret.hash(&token);
+    assert!(
+        adapter
+            .authenticate("users", &hash, Utc::now())
+            .await
+            .is_err(),
+        "without the function the statement cannot run"
+    );
+
+    let report = adapter.migrate().await.unwrap();
+    assert_eq!(report.created_functions, ["auth_adapter_token_used"]);
+    assert!(report.created_tables.is_empty() && report.created_indexes.is_empty());
+    assert!(report.added_constraints.is_empty(), "{report:?}");
+    let now = truncate_to_millis(Utc::now());
+    let (binding, who) = adapter
+        .authenticate("users", &hash, now)
+        .await
+        .unwrap()
+        .expect("the bound token authenticates");
+    assert_eq!((binding.last_used_at, who.id), (Some(now), user.id));
+    assert!(adapter.migrate().await.unwrap().is_noop());
 }
 
 /// (table, column, type, nullable, max length, default without the schema name)

@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use auth_adapter_core::{
-    AccountType, Adapter, AdapterAccount, AdapterSession, NewUser, UserUpdate, VerificationToken,
-    backend::dates::truncate_to_millis,
+    AccountType, Adapter, AdapterAccount, AdapterSession, NewTokenBinding, NewUser, TokenFormat,
+    TokenSecret, TokenStore, UserUpdate, VerificationToken, backend::dates::truncate_to_millis,
 };
 use auth_adapter_postgres::{Layout, PostgresAdapter, PostgresOptions};
 use chrono::{TimeDelta, Utc};
@@ -305,6 +305,28 @@ async fn every_call_is_one_prepared_statement() {
         a.delete_expired(Utc::now()).await.unwrap()
     );
 
+    // authenticate: one statement whether the last use is fresh (a plain SELECT) or due
+    // (the same SELECT, whose function records the use on the server).
+    let secret = TokenSecret::new("wire secret").unwrap();
+    let token = TokenFormat::default().generate();
+    a.bind_token(NewTokenBinding::new(&user.id, "users", &token, &secret))
+        .await
+        .unwrap();
+    let hash = secret.hash(&token);
+    let t0 = truncate_to_millis(Utc::now());
+    let _ = a.authenticate("users", &hash, t0).await.unwrap(); // prepare, records t0
+    for (minutes, recorded) in [(0, 0), (1, 1), (1, 1), (3, 3)] {
+        proxy.counts.take();
+        let at = t0 + TimeDelta::minutes(minutes);
+        let (b, _) = a.authenticate("users", &hash, at).await.unwrap().unwrap();
+        assert_eq!(
+            proxy.counts.take(),
+            (1, 0),
+            "authenticate at +{minutes} min"
+        );
+        assert_eq!(b.last_used_at, Some(t0 + TimeDelta::minutes(recorded)));
+    }
+
     // delete_user with sessions and accounts: one statement, the cascades do the rest.
     let _ = a.delete_user("2000000000").await.unwrap(); // prepare
     proxy.counts.take();
@@ -390,6 +412,31 @@ async fn under_transaction_pooler_every_call_is_one_simple_query_from_the_first(
         "delete_sessions_by_user_id",
         a.delete_sessions_by_user_id(&user.id).await.unwrap()
     );
+    let secret = TokenSecret::new("wire secret").unwrap();
+    let token = TokenFormat::default().generate();
+    one_query!(
+        "bind_token",
+        a.bind_token(NewTokenBinding::new(&user.id, "users", &token, &secret))
+            .await
+            .unwrap()
+    );
+    let hash = secret.hash(&token);
+    let t0 = truncate_to_millis(Utc::now());
+    for (minutes, recorded) in [(0, 0), (0, 0), (2, 2)] {
+        let at = t0 + TimeDelta::minutes(minutes);
+        one_query!(
+            "authenticate",
+            assert_eq!(
+                a.authenticate("users", &hash, at)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .0
+                    .last_used_at,
+                Some(t0 + TimeDelta::minutes(recorded))
+            )
+        );
+    }
     one_query!("delete_user", a.delete_user(&user.id).await.unwrap());
 }
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use auth_adapter_core::{Adapter, CounterStore, MemoryAdapter};
+use auth_adapter_core::{Adapter, CounterStore, MemoryAdapter, TokenStore};
 
 use super::{RawLookup, Store};
 use crate::BoxError;
@@ -34,6 +34,10 @@ impl Store for MemoryStore {
 
     fn counters(&self) -> Arc<dyn CounterStore> {
         Arc::clone(&self.adapter) as Arc<dyn CounterStore>
+    }
+
+    fn tokens(&self) -> Option<Arc<dyn TokenStore>> {
+        Some(Arc::clone(&self.adapter) as Arc<dyn TokenStore>)
     }
 
     async fn raw_lookups(&self, _data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError> {

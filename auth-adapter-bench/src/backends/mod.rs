@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use auth_adapter_core::{Adapter, CounterStore};
+use auth_adapter_core::{Adapter, CounterStore, TokenStore};
 
 use crate::BoxError;
 use crate::cli::{BackendKind, Options};
@@ -34,6 +34,12 @@ pub(crate) trait Store: Send + Sync {
 
     /// The same backend as a counter store (the limits of `passwordless`).
     fn counters(&self) -> Arc<dyn CounterStore>;
+
+    /// The same backend as a token store (the `bound_token` workload); `None` for a
+    /// backend that does not implement [`TokenStore`] (MySQL).
+    fn tokens(&self) -> Option<Arc<dyn TokenStore>> {
+        None
+    }
 
     /// The same backend as the examples open it (the `notes` workload's notes store);
     /// `None` for a store the examples do not run on (MySQL).

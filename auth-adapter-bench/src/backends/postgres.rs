@@ -7,7 +7,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use auth_adapter_core::{Adapter, AdapterSession, AdapterUser, CounterStore};
+use auth_adapter_core::{Adapter, AdapterSession, AdapterUser, CounterStore, TokenStore};
 use auth_adapter_postgres::{Layout, PostgresAdapter, PostgresOptions};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
@@ -99,6 +99,10 @@ impl Store for PgStore {
 
     fn counters(&self) -> Arc<dyn CounterStore> {
         Arc::clone(&self.adapter) as Arc<dyn CounterStore>
+    }
+
+    fn tokens(&self) -> Option<Arc<dyn TokenStore>> {
+        Some(Arc::clone(&self.adapter) as Arc<dyn TokenStore>)
     }
 
     async fn raw_lookups(&self, data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError> {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use auth_adapter_core::{Adapter, AdapterSession, AdapterUser, CounterStore};
+use auth_adapter_core::{Adapter, AdapterSession, AdapterUser, CounterStore, TokenStore};
 use auth_adapter_redis::{RedisAdapter, RedisOptions};
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
@@ -54,6 +54,10 @@ impl Store for RedisStore {
 
     fn counters(&self) -> Arc<dyn CounterStore> {
         Arc::clone(&self.adapter) as Arc<dyn CounterStore>
+    }
+
+    fn tokens(&self) -> Option<Arc<dyn TokenStore>> {
+        Some(Arc::clone(&self.adapter) as Arc<dyn TokenStore>)
     }
 
     async fn raw_lookups(&self, data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError> {

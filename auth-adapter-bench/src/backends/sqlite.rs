@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use auth_adapter_core::{Adapter, AdapterSession, AdapterUser, CounterStore};
+use auth_adapter_core::{Adapter, AdapterSession, AdapterUser, CounterStore, TokenStore};
 use auth_adapter_sqlite::{Layout, SqliteAdapter, SqliteOptions};
 use chrono::DateTime;
 use deadpool::Runtime;
@@ -77,6 +77,10 @@ impl Store for SqliteStore {
 
     fn counters(&self) -> Arc<dyn CounterStore> {
         Arc::clone(&self.adapter) as Arc<dyn CounterStore>
+    }
+
+    fn tokens(&self) -> Option<Arc<dyn TokenStore>> {
+        Some(Arc::clone(&self.adapter) as Arc<dyn TokenStore>)
     }
 
     async fn raw_lookups(&self, data: &Arc<Dataset>) -> Result<Vec<RawLookup>, BoxError> {
