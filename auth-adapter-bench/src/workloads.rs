@@ -96,8 +96,7 @@ pub(crate) async fn seed(
 /// Now plus `delta` in whole seconds: an `expires` every backend stores as given (the MySQL
 /// Drizzle layout keeps sessions' and tokens' `expires` in whole seconds).
 fn expires_in(delta: TimeDelta) -> chrono::DateTime<Utc> {
-    let at = Utc::now() + delta;
-    chrono::DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at)
+    auth_adapter_core::backend::dates::truncate_to_seconds(Utc::now() + delta)
 }
 
 pub(crate) async fn create_sessions(

@@ -63,8 +63,7 @@ impl SessionPolicy {
     /// assert!(expires <= now + TimeDelta::days(30) && expires > now + TimeDelta::days(30) - TimeDelta::seconds(1));
     /// ```
     pub fn expires_from(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        let at = now + self.max_age;
-        DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at)
+        crate::backend::dates::truncate_to_seconds(now + self.max_age)
     }
 
     /// Applies the Auth.js rule: expired when `expires < now`; extended when

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use auth_adapter_core::backend::dates::truncate_to_seconds;
 use auth_adapter_core::{
     Adapter, AdapterSession, AdapterUser, Count, CounterStore, SessionPolicy, VerificationToken,
     generate_session_token, generate_verification_token, hash_verification_token,
@@ -221,7 +222,7 @@ impl Passwordless {
         self.charge_send(&limit_name(&to), client).await?;
         let raw = generate_verification_token();
         let hashed = hash_verification_token(&raw, &self.inner.link_secret);
-        let expires = whole_seconds(Utc::now() + self.inner.link_max_age);
+        let expires = truncate_to_seconds(Utc::now() + self.inner.link_max_age);
         let row = VerificationToken {
             identifier: email.clone(),
             token: hashed,
@@ -308,7 +309,7 @@ impl Passwordless {
         let row = VerificationToken {
             token: self.inner.code_key.hash(&identifier, generation, &code),
             identifier,
-            expires: whole_seconds(Utc::now() + self.inner.code_max_age),
+            expires: truncate_to_seconds(Utc::now() + self.inner.code_max_age),
         };
         self.store_and_send(row, to, Content::Code { code }).await
     }
@@ -594,12 +595,4 @@ fn code_identifier(to: &Recipient) -> Result<String, SignInError> {
         ));
     }
     Ok(identifier)
-}
-
-/// `at` cut to the whole second: what every backend stores as given (MySQL's Drizzle layout
-/// keeps sessions' and verification tokens' `expires` in whole seconds and refuses a
-/// fraction; the cookie's `Expires` has whole seconds too). Ends come at most a second
-/// sooner.
-fn whole_seconds(at: DateTime<Utc>) -> DateTime<Utc> {
-    DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at)
 }

@@ -37,8 +37,7 @@ pub fn now_ms() -> DateTime<Utc> {
 
 /// Now plus `delta`, truncated to whole seconds (as Auth.js's `ONE_WEEK_FROM_NOW` etc.).
 pub fn from_now_secs(delta: TimeDelta) -> DateTime<Utc> {
-    let at = Utc::now() + delta;
-    DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at)
+    auth_adapter_core::backend::dates::truncate_to_seconds(Utc::now() + delta)
 }
 
 /// Auth.js `ONE_WEEK_FROM_NOW`.

@@ -157,7 +157,7 @@ impl Limits {
     /// cut to whole seconds where [`whole_second_expires`](Self::whole_second_expires).
     pub fn expires(&self, at: DateTime<Utc>) -> DateTime<Utc> {
         if self.whole_second_expires {
-            DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at)
+            auth_adapter_core::backend::dates::truncate_to_seconds(at)
         } else {
             at
         }

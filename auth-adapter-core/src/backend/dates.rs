@@ -85,6 +85,12 @@ fn from_expanded(sign: char, rest: &str) -> Option<DateTime<Utc>> {
     Some(utc.and_utc())
 }
 
+/// Truncates a date to whole seconds: what a cookie's `Expires` and a JWT's `exp` carry,
+/// and all the MySQL Drizzle layout's `TIMESTAMP` expiries keep.
+pub fn truncate_to_seconds(date: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(date.timestamp(), 0).unwrap_or(date)
+}
+
 /// Truncates a date to whole milliseconds, the precision every backend keeps.
 pub fn truncate_to_millis(date: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(date.timestamp_millis()).unwrap_or(date)
