@@ -64,6 +64,7 @@ mod bound_tokens;
 mod client;
 mod config;
 mod csrf;
+mod expiring;
 mod extract;
 mod guard;
 pub mod jwt;

@@ -2,36 +2,28 @@
 //! busy API does not ask the store on every request (opt-in, see
 //! [`AuthConfigBuilder::session_cache`](crate::AuthConfigBuilder::session_cache)).
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use auth_adapter_core::{AdapterSession, AdapterUser};
 
-/// The most sessions one instance remembers; past it the expired ones are dropped, then
-/// all of them.
+use crate::expiring::ExpiringMap;
+
+/// The most sessions one instance remembers.
 pub(crate) const CAPACITY: usize = 10_000;
 
 /// Sessions read from the store, by session token, each for `ttl` after its read.
 pub(crate) struct SessionCache {
     ttl: Duration,
-    entries: Mutex<HashMap<String, Entry>>,
-}
-
-struct Entry {
-    until: Instant,
-    session: AdapterSession,
-    user: AdapterUser,
+    entries: ExpiringMap<(AdapterSession, AdapterUser)>,
 }
 
 impl fmt::Debug for SessionCache {
     // Never a token: the keys are session tokens.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let len = self.lock().len();
         f.debug_struct("SessionCache")
             .field("ttl", &self.ttl)
-            .field("sessions", &len)
+            .field("sessions", &self.entries.len())
             .finish()
     }
 }
@@ -40,48 +32,27 @@ impl SessionCache {
     pub(crate) fn new(ttl: Duration) -> Self {
         SessionCache {
             ttl,
-            entries: Mutex::new(HashMap::new()),
+            entries: ExpiringMap::new(CAPACITY),
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The session and user read for `token` less than the TTL ago.
     pub(crate) fn get(&self, token: &str) -> Option<(AdapterSession, AdapterUser)> {
-        let mut entries = self.lock();
-        let entry = entries.get(token)?;
-        if entry.until <= Instant::now() {
-            entries.remove(token);
-            return None;
-        }
-        Some((entry.session.clone(), entry.user.clone()))
+        self.entries.get(token).map(|(_, found)| found)
     }
 
     /// Remembers a session just read from the store.
     pub(crate) fn put(&self, session: &AdapterSession, user: &AdapterUser) {
-        let now = Instant::now();
-        let mut entries = self.lock();
-        if entries.len() >= CAPACITY && !entries.contains_key(&session.session_token) {
-            entries.retain(|_, entry| entry.until > now);
-            if entries.len() >= CAPACITY {
-                entries.clear();
-            }
-        }
-        entries.insert(
+        self.entries.insert(
             session.session_token.clone(),
-            Entry {
-                until: now + self.ttl,
-                session: session.clone(),
-                user: user.clone(),
-            },
+            Instant::now() + self.ttl,
+            (session.clone(), user.clone()),
         );
     }
 
     /// Forgets `token` (its session ended, or the store no longer has it).
     pub(crate) fn forget(&self, token: &str) {
-        self.lock().remove(token);
+        self.entries.remove(token);
     }
 }
 
@@ -132,7 +103,7 @@ mod tests {
             let (s, u) = session(&format!("t{n}"));
             cache.put(&s, &u);
         }
-        assert!(cache.lock().len() <= CAPACITY);
+        assert!(cache.entries.len() <= CAPACITY);
         assert!(
             cache.get(&format!("t{}", CAPACITY + 9)).is_some(),
             "the newest is kept"

@@ -4,10 +4,9 @@
 
 mod proof;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use auth_adapter_core::backend::dates;
@@ -29,6 +28,7 @@ use serde_json::{Value, json};
 use crate::client::FromRequest;
 use crate::config::{AuthConfig, ConfigError};
 use crate::csrf;
+use crate::expiring::ExpiringMap;
 use crate::extract::{AuthSession, Session};
 use crate::rejection::AuthRejection;
 use crate::routes::no_store;
@@ -144,7 +144,7 @@ impl BoundTokens {
 pub(crate) struct Bound {
     tokens: BoundTokens,
     secret: TokenSecret,
-    blocked: Mutex<HashMap<String, Instant>>,
+    blocked: ExpiringMap<()>,
 }
 
 impl fmt::Debug for Bound {
@@ -162,7 +162,7 @@ impl Bound {
         Ok(Bound {
             tokens,
             secret,
-            blocked: Mutex::new(HashMap::new()),
+            blocked: ExpiringMap::new(MAX_BLOCKED),
         })
     }
 
@@ -172,26 +172,17 @@ impl Bound {
     }
 
     fn still_blocked(&self, bucket: &str) -> Option<u64> {
-        let mut blocked = self.blocked.lock().unwrap_or_else(PoisonError::into_inner);
-        let until = *blocked.get(bucket)?;
-        let now = Instant::now();
-        if until <= now {
-            blocked.remove(bucket);
-            return None;
-        }
-        Some((until - now).as_secs().max(1))
+        let (until, ()) = self.blocked.get(bucket)?;
+        Some(
+            until
+                .saturating_duration_since(Instant::now())
+                .as_secs()
+                .max(1),
+        )
     }
 
     fn block(&self, bucket: String, for_: Duration) {
-        let mut blocked = self.blocked.lock().unwrap_or_else(PoisonError::into_inner);
-        if blocked.len() >= MAX_BLOCKED {
-            let now = Instant::now();
-            blocked.retain(|_, until| *until > now);
-            if blocked.len() >= MAX_BLOCKED {
-                blocked.clear();
-            }
-        }
-        blocked.insert(bucket, Instant::now() + for_);
+        self.blocked.insert(bucket, Instant::now() + for_, ());
     }
 
     /// The user of a well-formed token: one lookup, unless the address is over its limit.
